@@ -1,0 +1,1 @@
+"""Geometry: SRIDs, Shapely <-> database conversion, validation and spatial SQL helpers."""

@@ -1,0 +1,77 @@
+"""The application factory: settings in, Starlette app out; the pool lives in the lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from parkgrid import migrate
+from parkgrid.db import Database
+from parkgrid.settings import ApiSettings, DatabaseSettings
+from schema import build_schema
+from schema.context import Context
+
+
+class ParkGraphQL(GraphQL[Context, None]):
+    """GraphQL over HTTP, with a fresh context (and DataLoaders) per request."""
+
+    def __init__(self, api: ApiSettings) -> None:
+        super().__init__(build_schema(api), graphql_ide="graphiql" if api.graphiql else None)
+        self.api = api
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        db: Database = request.app.state.db
+        return Context(request=request, response=response, db=db, api=self.api, now=datetime.now(UTC))
+
+
+async def healthz(_: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def migration_state(connection: Connection) -> dict[str, Any]:
+    current = migrate.current_revision(connection)
+    head = migrate.head_revision()
+    return {"current": current, "head": head, "ready": current == head}
+
+
+async def readyz(request: Request) -> JSONResponse:
+    db: Database = request.app.state.db
+    try:
+        state = await db.read(migration_state)
+    except SQLAlchemyError as exc:
+        return JSONResponse({"ready": False, "database": type(exc).__name__}, status_code=503)
+    return JSONResponse(state, status_code=200 if state["ready"] else 503)
+
+
+def create_app(
+    database: DatabaseSettings | None = None, api: ApiSettings | None = None
+) -> Starlette:
+    database_settings = database or DatabaseSettings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.db = Database.from_settings(database_settings)
+        try:
+            yield
+        finally:
+            app.state.db.dispose()
+
+    routes = [
+        Route("/graphql", ParkGraphQL(api or ApiSettings())),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

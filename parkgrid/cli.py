@@ -1,0 +1,134 @@
+"""The `parkgrid` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from parkgrid import cluster
+from parkgrid.settings import ClusterSettings, DatabaseSettings, ServerSettings
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def database_url() -> str:
+    return DatabaseSettings().resolved_url()
+
+
+def cmd_db_up(_: argparse.Namespace) -> int:
+    settings = DatabaseSettings()
+    if settings.url:
+        cluster.ensure_postgis_on_server(settings.resolved_url())
+        cluster.ensure_database(settings.resolved_url())
+        print("using DATABASE_URL")
+        return 0
+    url = cluster.up(ClusterSettings())
+    print(f"private PostgreSQL cluster is up: {url}")
+    return 0
+
+
+def cmd_db_down(_: argparse.Namespace) -> int:
+    stopped = cluster.down(ClusterSettings())
+    print("private PostgreSQL cluster stopped" if stopped else "private cluster was not running")
+    return 0
+
+
+def cmd_stop(_: argparse.Namespace) -> int:
+    from parkgrid.server import stop_server
+
+    print("server stopped" if stop_server() else "no server was running")
+    return cmd_db_down(_)
+
+
+def cmd_db_url(_: argparse.Namespace) -> int:
+    print(database_url())
+    return 0
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from parkgrid import migrate
+
+    migrate.upgrade(database_url())
+    print("database schema is at head")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from parkgrid.demo import seed_demo
+
+    report = seed_demo(database_url(), only_if_empty=args.if_empty)
+    print(report)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from parkgrid.importer import ImportRejected, import_file
+
+    try:
+        report = import_file(database_url(), args.kind, Path(args.file), crs=args.crs)
+    except ImportRejected as rejected:
+        print(rejected.render(), file=sys.stderr)
+        return 1
+    print(report)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from parkgrid.server import serve
+
+    serve(ServerSettings(), reload=args.reload)
+    return 0
+
+
+def add_db(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    db = commands.add_parser("db", help="the database server").add_subparsers(required=True)
+    db.add_parser("up", help="start the private cluster (or check DATABASE_URL)").set_defaults(
+        handler=cmd_db_up
+    )
+    db.add_parser("down", help="stop the private cluster").set_defaults(handler=cmd_db_down)
+    db.add_parser("url", help="print the database URL in use").set_defaults(handler=cmd_db_url)
+
+
+def add_data(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    commands.add_parser("migrate", help="upgrade the schema to head").set_defaults(
+        handler=cmd_migrate
+    )
+    seed = commands.add_parser("seed", help="load a data set")
+    seed.add_argument("dataset", choices=["demo"])
+    seed.add_argument("--if-empty", action="store_true", help="only when no park exists")
+    seed.set_defaults(handler=cmd_seed)
+    imp = commands.add_parser("import", help="import a GeoJSON FeatureCollection")
+    imp.add_argument("kind", choices=["parks", "zones", "grids", "enterprises"])
+    imp.add_argument("file")
+    imp.add_argument("--crs", default="EPSG:4326", help="CRS of the input (default EPSG:4326)")
+    imp.set_defaults(handler=cmd_import)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="parkgrid", description=__doc__)
+    commands = root.add_subparsers(required=True, metavar="command")
+    add_db(commands)
+    add_data(commands)
+    serve = commands.add_parser("serve", help="serve GraphQL on HOST:PORT")
+    serve.add_argument("--reload", action="store_true")
+    serve.set_defaults(handler=cmd_serve)
+    commands.add_parser("stop", help="stop the server and the private cluster").set_defaults(
+        handler=cmd_stop
+    )
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except cluster.ClusterError as exc:
+        print(f"parkgrid: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

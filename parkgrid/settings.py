@@ -1,0 +1,80 @@
+"""Settings read from the environment, one class per concern, built by the caller."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ClusterSettings(BaseSettings):
+    """The private PostgreSQL cluster used when no DATABASE_URL is given."""
+
+    model_config = SettingsConfigDict(env_prefix="PARKGRID_CLUSTER_")
+
+    data_dir: Path = PROJECT_ROOT / ".data"
+    port: int = 54329
+    database: str = "parkgrid"
+    superuser: str = "parkgrid"
+    os_user: str = "postgres"
+
+    @property
+    def pgdata(self) -> Path:
+        """The cluster's directory: .data/pg, or where .data/pg.location points."""
+        pointer = self.data_dir / "pg.location"
+        if pointer.exists():
+            return Path(pointer.read_text().strip())
+        return self.data_dir / "pg"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg2://{self.superuser}@127.0.0.1:{self.port}/{self.database}"
+
+
+class DatabaseSettings(BaseSettings):
+    """Which server to use and how many connections to keep."""
+
+    model_config = SettingsConfigDict(env_prefix="PARKGRID_DB_", populate_by_name=True)
+
+    url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "PARKGRID_DB_URL")
+    )
+    pool_size: int = Field(default=8, ge=1, le=64)
+    statement_timeout_ms: int = Field(default=15_000, ge=0)
+
+    def resolved_url(self) -> str:
+        return normalise_url(self.url or ClusterSettings().url)
+
+
+class ServerSettings(BaseSettings):
+    """Where the HTTP server listens."""
+
+    model_config = SettingsConfigDict(populate_by_name=True)
+
+    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("HOST", "PARKGRID_HOST"))
+    port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "PARKGRID_PORT"))
+    workers: int = Field(default=1, ge=1, validation_alias="PARKGRID_WORKERS")
+
+
+class ApiSettings(BaseSettings):
+    """Limits and defaults of the GraphQL API."""
+
+    model_config = SettingsConfigDict(env_prefix="PARKGRID_API_")
+
+    default_page_size: int = Field(default=50, ge=1)
+    max_page_size: int = Field(default=500, ge=1)
+    max_depth: int = Field(default=12, ge=1)
+    max_aliases: int = Field(default=30, ge=1)
+    max_tokens: int = Field(default=5_000, ge=1)
+    graphiql: bool = True
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain postgresql:// URLs and pin the psycopg2 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url

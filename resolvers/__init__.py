@@ -1,0 +1,1 @@
+"""Data access: plain functions of a SQLAlchemy connection that return records."""

@@ -1,0 +1,74 @@
+"""Cadres and who serves what, at any moment of the assignment history."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from resolvers.records import AreaKind, AssignmentRecord, CadreRecord, ServingRecord, record
+from resolvers.scope import CURRENT, grids_under, zones_over
+
+COLUMNS = "c.id, c.name, c.title, c.unit, c.phone"
+ASSIGNMENT_COLUMNS = (
+    "a.id, a.cadre_id, a.role, a.zone_id, a.grid_id, a.enterprise_id, a.valid_from, a.valid_to"
+)
+
+
+def by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, CadreRecord]:
+    rows = conn.execute(text(f"SELECT {COLUMNS} FROM cadre c WHERE c.id = ANY(:ids)"), {"ids": list(ids)})
+    return {row.id: record(CadreRecord, row) for row in rows}
+
+
+def serving_areas(
+    conn: Connection, kind: AreaKind, at: datetime, ids: Sequence[int]
+) -> dict[int, list[ServingRecord]]:
+    """Per area: its zone lead(s), grid lead(s) and its enterprises' liaisons at `at`."""
+    query = f"""
+        WITH grids AS ({grids_under(kind)}), zones AS ({zones_over(kind)})
+        SELECT z.area_id, a.cadre_id, a.role, count(*) AS targets
+        FROM zones z JOIN assignment a ON a.zone_id = z.zone_id
+        WHERE a.role = 'zone_lead' AND {CURRENT} GROUP BY 1, 2, 3
+        UNION ALL
+        SELECT g.area_id, a.cadre_id, a.role, count(*)
+        FROM grids g JOIN assignment a ON a.grid_id = g.grid_id
+        WHERE a.role = 'grid_lead' AND {CURRENT} GROUP BY 1, 2, 3
+        UNION ALL
+        SELECT g.area_id, a.cadre_id, a.role, count(*)
+        FROM grids g JOIN enterprise e ON e.grid_id = g.grid_id
+        JOIN assignment a ON a.enterprise_id = e.id
+        WHERE a.role = 'liaison' AND {CURRENT} GROUP BY 1, 2, 3
+        ORDER BY 1, array_position(ARRAY['zone_lead', 'grid_lead', 'liaison'], 3), 2
+    """
+    grouped: dict[int, list[ServingRecord]] = defaultdict(list)
+    for row in conn.execute(text(query), {"ids": list(ids), "at": at}):
+        grouped[row.area_id].append(record(ServingRecord, row))
+    return {area_id: grouped[area_id] for area_id in ids}
+
+
+def liaisons_of(
+    conn: Connection, at: datetime, enterprise_ids: Sequence[int]
+) -> dict[int, int]:
+    """The liaison cadre of each enterprise at `at`, where there is one."""
+    query = f"""
+        SELECT a.enterprise_id, a.cadre_id FROM assignment a
+        WHERE a.role = 'liaison' AND a.enterprise_id = ANY(:ids) AND {CURRENT}
+    """
+    rows = conn.execute(text(query), {"ids": list(enterprise_ids), "at": at})
+    return {row.enterprise_id: row.cadre_id for row in rows}
+
+
+def assignments_of(
+    conn: Connection, at: datetime, cadre_ids: Sequence[int]
+) -> dict[int, list[AssignmentRecord]]:
+    query = f"""
+        SELECT {ASSIGNMENT_COLUMNS} FROM assignment a
+        WHERE a.cadre_id = ANY(:ids) AND {CURRENT} ORDER BY a.role, a.id
+    """
+    grouped: dict[int, list[AssignmentRecord]] = defaultdict(list)
+    for row in conn.execute(text(query), {"ids": list(cadre_ids), "at": at}):
+        grouped[row.cadre_id].append(record(AssignmentRecord, row))
+    return {cadre_id: grouped[cadre_id] for cadre_id in cadre_ids}

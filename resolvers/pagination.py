@@ -1,0 +1,70 @@
+"""Keyset pagination: opaque cursors over a unique sort key, page sizes capped."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import orjson
+
+from parkgrid.errors import InvalidCursor, PageSizeExceeded
+
+T = TypeVar("T")
+Key = str | int
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    first: int
+    after: Key | None
+
+    @property
+    def limit(self) -> int:
+        """One row more than asked, to learn whether there is a next page."""
+        return self.first + 1
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    has_next: bool
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None
+
+
+def encode_cursor(key: Key) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([key])).decode()
+
+
+def decode_cursor(cursor: str) -> Key:
+    try:
+        (key,) = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, orjson.JSONDecodeError, ValueError, TypeError) as exc:
+        raise InvalidCursor("is not a cursor this API issued", field="after") from exc
+    if not isinstance(key, str | int):
+        raise InvalidCursor("is not a cursor this API issued", field="after")
+    return key
+
+
+def page_request(first: int | None, after: str | None, default: int, cap: int) -> PageRequest:
+    size = default if first is None else first
+    if size < 0:
+        raise PageSizeExceeded("must not be negative", field="first")
+    if size > cap:
+        raise PageSizeExceeded(f"is {size}; the largest page is {cap}", field="first")
+    return PageRequest(first=size, after=None if after is None else decode_cursor(after))
+
+
+def make_page(rows: Sequence[T], request: PageRequest, key: Callable[[T], Key]) -> Page[T]:
+    items = list(rows[: request.first])
+    return Page(
+        items=items,
+        cursors=[encode_cursor(key(item)) for item in items],
+        has_next=len(rows) > request.first,
+    )

@@ -1,0 +1,120 @@
+"""The records resolvers return: plain frozen dataclasses, no GraphQL in sight."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import Row
+
+AreaKind = Literal["park", "zone", "grid"]
+AREA_KINDS: tuple[AreaKind, ...] = ("park", "zone", "grid")
+
+R = TypeVar("R")
+
+
+def record(cls: type[R], row: Row[Any]) -> R:
+    mapping = row._mapping
+    return cls(**{f.name: mapping[f.name] for f in fields(cls)})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class AreaRecord:
+    kind: AreaKind
+    id: int
+    code: str
+    name: str
+    parent_id: int | None
+
+
+@dataclass(frozen=True)
+class EnterpriseRecord:
+    id: int
+    uscc: str
+    name: str
+    industry: str | None
+    address: str | None
+    lon: float
+    lat: float
+    grid_id: int | None
+
+
+@dataclass(frozen=True)
+class CadreRecord:
+    id: int
+    name: str
+    title: str | None
+    unit: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class ServingRecord:
+    """A cadre serving an area in one role, with how many targets of that role there."""
+
+    cadre_id: int
+    role: str
+    targets: int
+
+
+@dataclass(frozen=True)
+class AssignmentRecord:
+    id: int
+    cadre_id: int
+    role: str
+    zone_id: int | None
+    grid_id: int | None
+    enterprise_id: int | None
+    valid_from: datetime
+    valid_to: datetime | None
+
+
+@dataclass(frozen=True)
+class IssueRecord:
+    id: int
+    enterprise_id: int
+    category: str
+    title: str
+    description: str | None
+    severity: str
+    status: str
+    reporter_id: int | None
+    assignee_id: int | None
+    responsible_unit: str | None
+    due_date: date | None
+    rejection_reason: str | None
+    reported_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class VisitRecord:
+    id: int
+    cadre_id: int
+    enterprise_id: int
+    visited_at: datetime
+    duties: list[str]
+    note: str | None
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    id: int
+    occurred_at: datetime
+    actor_id: int | None
+    subject: str
+    subject_id: int
+    action: str
+    changes: dict[str, Any]
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Location:
+    park_id: int | None
+    zone_id: int | None
+    grid_id: int | None

@@ -1,0 +1,58 @@
+"""Per-request context: the database, the API limits, and DataLoaders made for this request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+import strawberry
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.dataloader import DataLoader
+
+from parkgrid.db import Database
+from parkgrid.settings import ApiSettings
+from resolvers.pagination import PageRequest, page_request
+
+BatchFn = Callable[..., Mapping[Any, Any]]
+
+
+class Loaders:
+    """One DataLoader per (batch function, parameters), created on first use."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.cache: dict[tuple[BatchFn, tuple[Hashable, ...]], DataLoader[Any, Any]] = {}
+
+    def __call__(self, fn: BatchFn, *params: Hashable) -> DataLoader[Any, Any]:
+        key = (fn, params)
+        if key not in self.cache:
+            self.cache[key] = DataLoader(load_fn=partial(self.batch, fn, params))
+        return self.cache[key]
+
+    async def batch(self, fn: BatchFn, params: tuple[Hashable, ...], keys: Sequence[Any]) -> list[Any]:
+        found = await self.db.read(fn, *params, list(keys))
+        return [found.get(key) for key in keys]
+
+
+@dataclass
+class Context:
+    request: Request | WebSocket
+    response: Response | WebSocket | None
+    db: Database
+    api: ApiSettings
+    now: datetime
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.db)
+
+    def page(self, first: int | None, after: str | None) -> PageRequest:
+        return page_request(first, after, self.api.default_page_size, self.api.max_page_size)
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,138 @@
+"""The ledger: visits and issues, with their event log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
+
+import strawberry
+from strawberry.scalars import JSON
+
+from resolvers import enterprises, events
+from resolvers.records import EventRecord, IssueRecord, VisitRecord
+from schema.context import Info
+from schema.enums import Duty, IssueCategory, IssueStatus, Severity
+from schema.people import Cadre, load_cadre
+
+if TYPE_CHECKING:
+    from schema.enterprise import Enterprise
+
+EnterpriseType = Annotated["Enterprise", strawberry.lazy("schema.enterprise")]
+PARK_TIMEZONE = ZoneInfo("Asia/Shanghai")
+OPEN = {"reported", "accepted", "in_progress", "resolved", "verified"}
+
+
+async def load_enterprise(info: Info, enterprise_id: int) -> EnterpriseType | None:
+    from schema.enterprise import Enterprise
+
+    found = await info.context.loaders(enterprises.by_ids).load(enterprise_id)
+    return Enterprise.of(found) if found else None
+
+
+def park_today(now: datetime) -> date:
+    return now.astimezone(PARK_TIMEZONE).date()
+
+
+@strawberry.type(description="One change in the append-only log.")
+class Event:
+    record: strawberry.Private[EventRecord]
+    id: strawberry.ID
+    occurred_at: datetime
+    action: str
+    changes: JSON
+    note: str | None
+
+    @classmethod
+    def of(cls, record: EventRecord) -> Event:
+        return cls(
+            record=record,
+            id=strawberry.ID(str(record.id)),
+            occurred_at=record.occurred_at,
+            action=record.action,
+            changes=record.changes,
+            note=record.note,
+        )
+
+    @strawberry.field
+    async def actor(self, info: Info) -> Cadre | None:
+        return await load_cadre(info, self.record.actor_id)
+
+
+@strawberry.type(description="A problem or need an enterprise raised, tracked until closed.")
+class Issue:
+    record: strawberry.Private[IssueRecord]
+    id: strawberry.ID
+    category: IssueCategory
+    title: str
+    description: str | None
+    severity: Severity
+    status: IssueStatus
+    responsible_unit: str | None
+    due_date: date | None
+    rejection_reason: str | None
+    reported_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    version: int
+
+    @classmethod
+    def of(cls, r: IssueRecord) -> Issue:
+        return cls(
+            record=r, id=strawberry.ID(str(r.id)), category=IssueCategory(r.category),
+            title=r.title, description=r.description, severity=Severity(r.severity),
+            status=IssueStatus(r.status), responsible_unit=r.responsible_unit,
+            due_date=r.due_date, rejection_reason=r.rejection_reason,
+            reported_at=r.reported_at, updated_at=r.updated_at, resolved_at=r.resolved_at,
+            closed_at=r.closed_at, version=r.version,
+        )  # fmt: skip
+
+    @strawberry.field(description="Open and past its due date in the park's time zone.")
+    def overdue(self, info: Info) -> bool:
+        due = self.record.due_date
+        return self.record.status in OPEN and due is not None and due < park_today(info.context.now)
+
+    @strawberry.field
+    async def enterprise(self, info: Info) -> EnterpriseType | None:
+        return await load_enterprise(info, self.record.enterprise_id)
+
+    @strawberry.field
+    async def reporter(self, info: Info) -> Cadre | None:
+        return await load_cadre(info, self.record.reporter_id)
+
+    @strawberry.field
+    async def assignee(self, info: Info) -> Cadre | None:
+        return await load_cadre(info, self.record.assignee_id)
+
+    @strawberry.field(description="Every change to the issue, oldest first.")
+    async def events(self, info: Info) -> list[Event]:
+        found = await info.context.loaders(events.of_subjects, "issue").load(self.record.id)
+        return [Event.of(item) for item in found]
+
+
+@strawberry.type(description="A cadre's visit to an enterprise, in one or more duties.")
+class Visit:
+    record: strawberry.Private[VisitRecord]
+    id: strawberry.ID
+    visited_at: datetime
+    duties: list[Duty]
+    note: str | None
+
+    @classmethod
+    def of(cls, record: VisitRecord) -> Visit:
+        return cls(
+            record=record,
+            id=strawberry.ID(str(record.id)),
+            visited_at=record.visited_at,
+            duties=[Duty(duty) for duty in record.duties],
+            note=record.note,
+        )
+
+    @strawberry.field
+    async def cadre(self, info: Info) -> Cadre | None:
+        return await load_cadre(info, self.record.cadre_id)
+
+    @strawberry.field
+    async def enterprise(self, info: Info) -> EnterpriseType | None:
+        return await load_enterprise(info, self.record.enterprise_id)

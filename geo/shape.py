@@ -45,3 +45,9 @@ def point(lon: float, lat: float) -> Point:
 def to_ewkt(geometry: BaseGeometry, srid: int = STORAGE_SRID) -> str:
     """Extended WKT, which geoalchemy2 columns accept as a bound value."""
     return f"SRID={srid};{geometry.wkt}"
+
+
+def flatten(geometry: BaseGeometry) -> BaseGeometry:
+    """Drop altitudes: GeoJSON positions may carry a third value, storage is 2D."""
+    flat: BaseGeometry = shapely.force_2d(geometry)
+    return flat

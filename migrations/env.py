@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
@@ -16,7 +18,7 @@ def database_url() -> str:
     return config.attributes.get("url") or DatabaseSettings().resolved_url()
 
 
-def configure(**kwargs: object) -> None:
+def configure(**kwargs: Any) -> None:
     context.configure(
         target_metadata=Base.metadata,
         include_object=alembic_helpers.include_object,

@@ -15,12 +15,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from parkgrid import migrate
 from parkgrid.db import Database
 from parkgrid.settings import ApiSettings, DatabaseSettings
 from schema import build_schema
 from schema.context import Context
+from schema.errors import ensure_codes
 
 
 class ParkGraphQL(GraphQL[Context, None]):
@@ -34,7 +37,12 @@ class ParkGraphQL(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         db: Database = request.app.state.db
-        return Context(request=request, response=response, db=db, api=self.api, now=datetime.now(UTC))
+        return Context(
+            request=request, response=response, db=db, api=self.api, now=datetime.now(UTC)
+        )
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        return ensure_codes(dict(await super().process_result(request, result)))  # type: ignore[return-value]
 
 
 async def healthz(_: Request) -> JSONResponse:

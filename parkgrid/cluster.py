@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import pwd
 import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -242,7 +242,9 @@ def drop_database(url: str) -> None:
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            cur.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
     finally:
         conn.close()
 

@@ -69,7 +69,9 @@ class Database:
     @staticmethod
     def _run(
         opener: Callable[[], AbstractContextManager[Connection]],
-        work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs,
+        work: Callable[Concatenate[Connection, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
     ) -> T:
         with opener() as connection:
             return work(connection, *args, **kwargs)

@@ -5,11 +5,10 @@ database itself; see the initial migration."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
-    Numeric,
     BigInteger,
     CheckConstraint,
     Date,
@@ -17,7 +16,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
+    Table,
     Text,
     func,
 )
@@ -40,7 +41,15 @@ ISSUE_CATEGORIES = (
     "party_building",
     "other",
 )
-ISSUE_STATUSES = ("reported", "accepted", "in_progress", "resolved", "verified", "closed", "rejected")
+ISSUE_STATUSES = (
+    "reported",
+    "accepted",
+    "in_progress",
+    "resolved",
+    "verified",
+    "closed",
+    "rejected",
+)
 OPEN_STATUSES = ("reported", "accepted", "in_progress", "resolved", "verified")
 SEVERITIES = ("low", "medium", "high", "critical")
 
@@ -62,8 +71,22 @@ def in_list(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({quoted})"
 
 
+ROLE_TARGETS = {"zone_lead": "zone_id", "grid_lead": "grid_id", "liaison": "enterprise_id"}
+
+
+def only_target(role: str, column: str) -> str:
+    """The SQL condition: this role's target column is set and the others are not."""
+    unset = [f"{other} IS NULL" for other in ROLE_TARGETS.values() if other != column]
+    return f"(role = '{role}' AND {column} IS NOT NULL AND {' AND '.join(unset)})"
+
+
 class Base(DeclarativeBase):
     pass
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model, for bulk statements."""
+    return cast(Table, model.__table__)
 
 
 class Park(Base):
@@ -155,16 +178,16 @@ class Assignment(Base):
     __table_args__ = (
         CheckConstraint(in_list("role", ASSIGNMENT_ROLES), name="assignment_role_known"),
         CheckConstraint(
-            "(role = 'zone_lead' AND zone_id IS NOT NULL AND grid_id IS NULL AND enterprise_id IS NULL)"
-            " OR (role = 'grid_lead' AND grid_id IS NOT NULL AND zone_id IS NULL AND enterprise_id IS NULL)"
-            " OR (role = 'liaison' AND enterprise_id IS NOT NULL AND zone_id IS NULL AND grid_id IS NULL)",
+            " OR ".join(only_target(role, column) for role, column in ROLE_TARGETS.items()),
             name="assignment_target_matches_role",
         ),
         CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="assignment_period"),
         Index("assignment_cadre", "cadre_id"),
         Index("assignment_zone", "zone_id", postgresql_where="zone_id IS NOT NULL"),
         Index("assignment_grid", "grid_id", postgresql_where="grid_id IS NOT NULL"),
-        Index("assignment_enterprise", "enterprise_id", postgresql_where="enterprise_id IS NOT NULL"),
+        Index(
+            "assignment_enterprise", "enterprise_id", postgresql_where="enterprise_id IS NOT NULL"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -172,7 +195,9 @@ class Assignment(Base):
     role: Mapped[str] = mapped_column(Text)
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zone.id", ondelete="CASCADE"))
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="CASCADE"))
-    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"))
+    enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprise.id", ondelete="CASCADE")
+    )
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = stamped_now()
@@ -182,7 +207,8 @@ class Visit(Base):
     __tablename__ = "visit"
     __table_args__ = (
         CheckConstraint(
-            "cardinality(duties) > 0 AND duties <@ ARRAY['policy','liaison','safety','support']::text[]",
+            "cardinality(duties) > 0"
+            " AND duties <@ ARRAY['policy','liaison','safety','support']::text[]",
             name="visit_duties_known",
         ),
         Index("visit_enterprise_at", "enterprise_id", "visited_at"),
@@ -205,9 +231,14 @@ class Issue(Base):
         CheckConstraint(in_list("category", ISSUE_CATEGORIES), name="issue_category_known"),
         CheckConstraint(in_list("status", ISSUE_STATUSES), name="issue_status_known"),
         CheckConstraint(in_list("severity", SEVERITIES), name="issue_severity_known"),
-        CheckConstraint("status <> 'rejected' OR rejection_reason IS NOT NULL", name="issue_rejection_has_reason"),
+        CheckConstraint(
+            "status <> 'rejected' OR rejection_reason IS NOT NULL",
+            name="issue_rejection_has_reason",
+        ),
         Index("issue_enterprise_status", "enterprise_id", "status"),
-        Index("issue_open_due", "due_date", postgresql_where="status NOT IN ('closed', 'rejected')"),
+        Index(
+            "issue_open_due", "due_date", postgresql_where="status NOT IN ('closed', 'rejected')"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -222,7 +253,9 @@ class Issue(Base):
     responsible_unit: Mapped[str | None] = mapped_column(Text)
     due_date: Mapped[date | None] = mapped_column(Date)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
-    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    reported_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
     updated_at: Mapped[datetime] = stamped_now()
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -257,7 +290,9 @@ class Event(Base):
     __tablename__ = "event"
     __table_args__ = (
         Index("event_subject", "subject", "subject_id", "id"),
-        Index("event_enterprise", "enterprise_id", "id", postgresql_where="enterprise_id IS NOT NULL"),
+        Index(
+            "event_enterprise", "enterprise_id", "id", postgresql_where="enterprise_id IS NOT NULL"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

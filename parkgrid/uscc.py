@@ -17,7 +17,9 @@ def normalise(code: str) -> str:
 
 def check_character(first17: str) -> str:
     """The 18th character for the given first 17."""
-    total = sum(ALPHABET.index(char) * weight for char, weight in zip(first17, WEIGHTS, strict=True))
+    total = sum(
+        ALPHABET.index(char) * weight for char, weight in zip(first17, WEIGHTS, strict=True)
+    )
     return ALPHABET[(31 - total % 31) % 31]
 
 

@@ -19,7 +19,9 @@ def columns(kind: AreaKind) -> str:
     return f"'{kind}' AS kind, t.id, t.code, t.name, {parent} AS parent_id"
 
 
-def by_field(conn: Connection, kind: AreaKind, field: str, values: Sequence[Any]) -> list[AreaRecord]:
+def by_field(
+    conn: Connection, kind: AreaKind, field: str, values: Sequence[Any]
+) -> list[AreaRecord]:
     query = f"SELECT {columns(kind)} FROM {TABLES[kind]} t WHERE t.{field} = ANY(:values)"
     rows = conn.execute(text(query), {"values": list(values)})
     return [record(AreaRecord, row) for row in rows]
@@ -60,13 +62,16 @@ def count(conn: Connection, kind: AreaKind, parent_id: int | None) -> int:
 def boundaries(
     conn: Connection, kind: AreaKind, precision: int, ids: Sequence[int]
 ) -> dict[int, dict[str, Any]]:
-    query = f"SELECT id, {geosql.geojson('boundary')} AS geojson FROM {TABLES[kind]} WHERE id = ANY(:ids)"
+    geojson = geosql.geojson("boundary")
+    query = f"SELECT id, {geojson} AS geojson FROM {TABLES[kind]} WHERE id = ANY(:ids)"
     rows = conn.execute(text(query), {"ids": list(ids), "precision": precision})
     return {row.id: row.geojson for row in rows}
 
 
 def areas_sqm(conn: Connection, kind: AreaKind, ids: Sequence[int]) -> dict[int, float]:
-    query = f"SELECT id, {geosql.area_sqm('boundary')} AS m2 FROM {TABLES[kind]} WHERE id = ANY(:ids)"
+    query = (
+        f"SELECT id, {geosql.area_sqm('boundary')} AS m2 FROM {TABLES[kind]} WHERE id = ANY(:ids)"
+    )
     return {row.id: float(row.m2) for row in conn.execute(text(query), {"ids": list(ids)})}
 
 

@@ -19,7 +19,9 @@ ASSIGNMENT_COLUMNS = (
 
 
 def by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, CadreRecord]:
-    rows = conn.execute(text(f"SELECT {COLUMNS} FROM cadre c WHERE c.id = ANY(:ids)"), {"ids": list(ids)})
+    rows = conn.execute(
+        text(f"SELECT {COLUMNS} FROM cadre c WHERE c.id = ANY(:ids)"), {"ids": list(ids)}
+    )
     return {row.id: record(CadreRecord, row) for row in rows}
 
 
@@ -28,7 +30,7 @@ def serving_areas(
 ) -> dict[int, list[ServingRecord]]:
     """Per area: its zone lead(s), grid lead(s) and its enterprises' liaisons at `at`."""
     query = f"""
-        WITH grids AS ({grids_under(kind)}), zones AS ({zones_over(kind)})
+        WITH grids AS ({grids_under(kind)}), zones AS ({zones_over(kind)}), serving AS (
         SELECT z.area_id, a.cadre_id, a.role, count(*) AS targets
         FROM zones z JOIN assignment a ON a.zone_id = z.zone_id
         WHERE a.role = 'zone_lead' AND {CURRENT} GROUP BY 1, 2, 3
@@ -40,8 +42,9 @@ def serving_areas(
         SELECT g.area_id, a.cadre_id, a.role, count(*)
         FROM grids g JOIN enterprise e ON e.grid_id = g.grid_id
         JOIN assignment a ON a.enterprise_id = e.id
-        WHERE a.role = 'liaison' AND {CURRENT} GROUP BY 1, 2, 3
-        ORDER BY 1, array_position(ARRAY['zone_lead', 'grid_lead', 'liaison'], 3), 2
+        WHERE a.role = 'liaison' AND {CURRENT} GROUP BY 1, 2, 3)
+        SELECT * FROM serving
+        ORDER BY area_id, array_position(ARRAY['zone_lead', 'grid_lead', 'liaison'], role), cadre_id
     """
     grouped: dict[int, list[ServingRecord]] = defaultdict(list)
     for row in conn.execute(text(query), {"ids": list(ids), "at": at}):
@@ -49,9 +52,7 @@ def serving_areas(
     return {area_id: grouped[area_id] for area_id in ids}
 
 
-def liaisons_of(
-    conn: Connection, at: datetime, enterprise_ids: Sequence[int]
-) -> dict[int, int]:
+def liaisons_of(conn: Connection, at: datetime, enterprise_ids: Sequence[int]) -> dict[int, int]:
     """The liaison cadre of each enterprise at `at`, where there is one."""
     query = f"""
         SELECT a.enterprise_id, a.cadre_id FROM assignment a

@@ -51,9 +51,7 @@ def pages_in_areas(
     grouped: dict[int, list[EnterpriseRecord]] = defaultdict(list)
     for row in conn.execute(text(query), params):
         grouped[row.area_id].append(record(EnterpriseRecord, row))
-    return {
-        area_id: make_page(grouped[area_id], request, key=lambda e: e.uscc) for area_id in ids
-    }
+    return {area_id: make_page(grouped[area_id], request, key=lambda e: e.uscc) for area_id in ids}
 
 
 def counts_in_areas(conn: Connection, kind: AreaKind, ids: Sequence[int]) -> dict[int, int]:

@@ -22,11 +22,15 @@ VISIT_COLUMNS = "v.id, v.cadre_id, v.enterprise_id, v.visited_at, v.duties, v.no
 
 def by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, IssueRecord]:
     query = f"SELECT {ISSUE_COLUMNS} FROM issue i WHERE i.id = ANY(:ids)"
-    return {row.id: record(IssueRecord, row) for row in conn.execute(text(query), {"ids": list(ids)})}
+    return {
+        row.id: record(IssueRecord, row) for row in conn.execute(text(query), {"ids": list(ids)})
+    }
 
 
 def grouped_pages(
-    rows: Sequence[IssueRecord | VisitRecord], owners: Sequence[int], owner_of: dict[int, int],
+    rows: Sequence[IssueRecord | VisitRecord],
+    owners: Sequence[int],
+    owner_of: dict[int, int],
     request: PageRequest,
 ) -> dict[int, Page[IssueRecord | VisitRecord]]:
     grouped: dict[int, list[IssueRecord | VisitRecord]] = defaultdict(list)
@@ -90,8 +94,13 @@ def pages_of_enterprises(
 
 
 def counts_of_enterprises(conn: Connection, table: str, ids: Sequence[int]) -> dict[int, int]:
-    query = f"SELECT enterprise_id, count(*) AS n FROM {table} WHERE enterprise_id = ANY(:ids) GROUP BY 1"
-    counts = {row.enterprise_id: int(row.n) for row in conn.execute(text(query), {"ids": list(ids)})}
+    query = (
+        f"SELECT enterprise_id, count(*) AS n FROM {table}"
+        " WHERE enterprise_id = ANY(:ids) GROUP BY 1"
+    )
+    counts = {
+        row.enterprise_id: int(row.n) for row in conn.execute(text(query), {"ids": list(ids)})
+    }
     return {owner: counts.get(owner, 0) for owner in ids}
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import ExecutionContext
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -13,11 +12,13 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from parkgrid.errors import ParkgridError
 from parkgrid.settings import ApiSettings
 from schema.errors import ErrorCodes
 from schema.query import Query
+from schema.scalars import SCALARS
 
 
 class ParkSchema(strawberry.Schema):
@@ -33,13 +34,13 @@ class ParkSchema(strawberry.Schema):
 def build_schema(api: ApiSettings) -> strawberry.Schema:
     return ParkSchema(
         query=Query,
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
         extensions=[
-            MaxTokensLimiter(max_token_count=api.max_tokens),
-            QueryDepthLimiter(max_depth=api.max_depth),
-            MaxAliasesLimiter(max_alias_count=api.max_aliases),
-            ParserCache(maxsize=512),
-            ValidationCache(maxsize=512),
-            ErrorCodes(should_mask_error=lambda _error: True),
+            lambda: MaxTokensLimiter(max_token_count=api.max_tokens),
+            lambda: QueryDepthLimiter(max_depth=api.max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=api.max_aliases),
+            ParserCache,
+            ValidationCache,
+            lambda: ErrorCodes(should_mask_error=lambda _error: True),
         ],
     )

@@ -69,7 +69,8 @@ class Area:
     @strawberry.field(description="The boundary as a GeoJSON MultiPolygon.")
     async def boundary(self, info: Info, precision: int = 6) -> GeoJSON:
         loader = info.context.loaders(areas.boundaries, self.kind, checked_precision(precision))
-        return await loader.load(self.record.id)
+        geometry: GeoJSON = await loader.load(self.record.id)
+        return geometry
 
     @strawberry.field(description="Area in square metres, on the WGS 84 spheroid.")
     async def area_sq_m(self, info: Info) -> float:

@@ -34,7 +34,9 @@ class Loaders:
             self.cache[key] = DataLoader(load_fn=partial(self.batch, fn, params))
         return self.cache[key]
 
-    async def batch(self, fn: BatchFn, params: tuple[Hashable, ...], keys: Sequence[Any]) -> list[Any]:
+    async def batch(
+        self, fn: BatchFn, params: tuple[Hashable, ...], keys: Sequence[Any]
+    ) -> list[Any]:
         found = await self.db.read(fn, *params, list(keys))
         return [found.get(key) for key in keys]
 

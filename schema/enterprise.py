@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -47,7 +48,7 @@ class Enterprise:
 
     @strawberry.field(description="The location as a GeoJSON Point.")
     def location(self, precision: int = 6) -> GeoJSON:
-        return point_geojson(self.record.lon, self.record.lat, checked_precision(precision))
+        return GeoJSON(point_geojson(self.record.lon, self.record.lat, checked_precision(precision)))
 
     @strawberry.field(description="The grid whose boundary covers the point; null when none.")
     async def grid(self, info: Info) -> Grid | None:
@@ -74,7 +75,7 @@ class Enterprise:
     ) -> Connection[IssueType]:
         from schema.ledger import Issue
 
-        return await self.children(info, "issue", Issue.of, first, after)  # type: ignore[arg-type]
+        return await self.children(info, "issue", Issue.of, first, after)
 
     @strawberry.field(description="Visits to the enterprise, newest first.")
     async def visits(
@@ -82,12 +83,14 @@ class Enterprise:
     ) -> Connection[VisitType]:
         from schema.ledger import Visit
 
-        return await self.children(info, "visit", Visit.of, first, after)  # type: ignore[arg-type]
+        return await self.children(info, "visit", Visit.of, first, after)
 
-    async def children(self, info: Info, table: str, to_node: object, first: int | None,
-                       after: str | None) -> Connection[object]:
+    async def children(
+        self, info: Info, table: str, to_node: Callable[[Any], Any], first: int | None,
+        after: str | None,
+    ) -> Connection[Any]:
         request = info.context.page(first, after)
         loaders = info.context.loaders
         page = await loaders(issues.pages_of_enterprises, table, request).load(self.record.id)
         counter = loaders(issues.counts_of_enterprises, table)
-        return connection(page, to_node, lambda: counter.load(self.record.id))  # type: ignore[arg-type]
+        return connection(page, to_node, lambda: counter.load(self.record.id))

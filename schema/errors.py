@@ -4,6 +4,7 @@ are masked (and logged), so no internals leak."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
@@ -13,9 +14,9 @@ from parkgrid.errors import ParkgridError
 logger = logging.getLogger("parkgrid.graphql")
 
 LIMIT_CODES = (
+    ("tokens. Parsing aborted", "TOO_MANY_TOKENS"),
     ("exceeds maximum operation depth", "QUERY_TOO_DEEP"),
     ("aliases found", "TOO_MANY_ALIASES"),
-    ("token limit", "TOO_MANY_TOKENS"),
     ("Syntax Error", "GRAPHQL_PARSE_FAILED"),
 )
 
@@ -56,3 +57,11 @@ class ErrorCodes(MaskErrors):
             return with_code(error, error.message, {"code": code})
         logger.error("unexpected error in %s", error.path, exc_info=original)
         return with_code(error, "Unexpected error.", {"code": "INTERNAL_SERVER_ERROR"})
+
+
+def ensure_codes(response: dict[str, Any]) -> dict[str, Any]:
+    """Errors raised before execution (parse errors, token limit) get a code too."""
+    for error in response.get("errors") or []:
+        extensions = error.setdefault("extensions", {})
+        extensions.setdefault("code", request_error_code(error.get("message", "")))
+    return response

@@ -50,7 +50,7 @@ class Event:
             id=strawberry.ID(str(record.id)),
             occurred_at=record.occurred_at,
             action=record.action,
-            changes=record.changes,
+            changes=JSON(record.changes),
             note=record.note,
         )
 

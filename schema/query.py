@@ -63,7 +63,10 @@ class Query:
 
     @strawberry.field(description="Zones, of one park when `park` (a code) is given.")
     async def zones(
-        self, info: Info, park: str | None = None, first: int | None = None,
+        self,
+        info: Info,
+        park: str | None = None,
+        first: int | None = None,
         after: str | None = None,
     ) -> Connection[Zone]:
         parent = await required_area(info, "park", park, "park") if park else None
@@ -76,7 +79,10 @@ class Query:
 
     @strawberry.field(description="Grids, of one zone when `zone` (a code) is given.")
     async def grids(
-        self, info: Info, zone: str | None = None, first: int | None = None,
+        self,
+        info: Info,
+        zone: str | None = None,
+        first: int | None = None,
         after: str | None = None,
     ) -> Connection[Grid]:
         parent = await required_area(info, "zone", zone, "zone") if zone else None

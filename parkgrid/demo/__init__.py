@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from geo.shape import to_ewkt
 from parkgrid import models
+from parkgrid.models import table_of
 from parkgrid.demo import geometry, ledger, people
 from parkgrid.demo.ledger import PARK_TZ, DemoIssue, Staffing
 
@@ -30,16 +31,16 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
 def insert_areas(conn: Connection) -> dict[str, int]:
     ids: dict[str, int] = {}
     for table, shapes, parent in (
-        (models.Park.__table__, [geometry.park()], None),
-        (models.Zone.__table__, geometry.zones(), "park_id"),
-        (models.Grid.__table__, geometry.grids(), "zone_id"),
+        (table_of(models.Park), [geometry.park()], None),
+        (table_of(models.Zone), geometry.zones(), "park_id"),
+        (table_of(models.Grid), geometry.grids(), "zone_id"),
     ):
         rows = [
             {"code": s.code, "name": s.name, "boundary": to_ewkt(s.boundary)}
             | ({parent: ids[s.parent_code]} if parent and s.parent_code else {})
             for s in shapes
         ]
-        ids |= dict(zip([s.code for s in shapes], insert_rows(conn, table, rows), strict=True))  # type: ignore[arg-type]
+        ids |= dict(zip([s.code for s in shapes], insert_rows(conn, table, rows), strict=True))
     return ids
 
 
@@ -49,22 +50,24 @@ def insert_enterprises(conn: Connection, made: list[people.DemoEnterprise]) -> l
          "location": to_ewkt(e.location)}
         for e in made
     ]  # fmt: skip
-    return insert_rows(conn, models.Enterprise.__table__, rows)  # type: ignore[arg-type]
+    return insert_rows(conn, table_of(models.Enterprise), rows)
 
 
 def insert_cadres(conn: Connection, made: list[people.DemoCadre]) -> list[int]:
     rows = [{"name": c.name, "title": c.title, "unit": c.unit, "phone": c.phone} for c in made]
-    return insert_rows(conn, models.Cadre.__table__, rows)  # type: ignore[arg-type]
+    return insert_rows(conn, table_of(models.Cadre), rows)
 
 
-def assignment(cadre: int, role: str, target: str, target_id: int, start: datetime,
-               end: datetime | None = None) -> dict[str, Any]:
+def assignment(
+    cadre: int, role: str, target: str, target_id: int, start: datetime, end: datetime | None = None
+) -> dict[str, Any]:
     targets = {"zone_id": None, "grid_id": None, "enterprise_id": None} | {target: target_id}
     return {"cadre_id": cadre, "role": role, "valid_from": start, "valid_to": end} | targets
 
 
-def liaison_history(pool: list[int], index: int, start: datetime, change: datetime
-                    ) -> list[tuple[datetime, datetime | None, int]]:
+def liaison_history(
+    pool: list[int], index: int, start: datetime, change: datetime
+) -> list[tuple[datetime, datetime | None, int]]:
     first = pool[index % len(pool)]
     if index % 20 != 7 or len(pool) < 2:
         return [(start, None, first)]
@@ -72,15 +75,25 @@ def liaison_history(pool: list[int], index: int, start: datetime, change: dateti
 
 
 def staff_assignments(
-    conn: Connection, ids: dict[str, int], enterprises: list[people.DemoEnterprise],
-    enterprise_ids: list[int], cadre_ids: list[int], anchor: datetime,
+    conn: Connection,
+    ids: dict[str, int],
+    enterprises: list[people.DemoEnterprise],
+    enterprise_ids: list[int],
+    cadre_ids: list[int],
+    anchor: datetime,
 ) -> Staffing:
     start, change = anchor - timedelta(days=400), anchor - timedelta(days=150)
     zones, grids = geometry.zones(), geometry.grids()
     leads = cadre_ids[ZONE_LEADS : ZONE_LEADS + GRID_LEADS]
     staff = cadre_ids[ZONE_LEADS + GRID_LEADS :]
-    rows = [assignment(cadre_ids[n], "zone_lead", "zone_id", ids[z.code], start) for n, z in enumerate(zones)]
-    rows += [assignment(leads[n], "grid_lead", "grid_id", ids[g.code], start) for n, g in enumerate(grids)]
+    rows = [
+        assignment(cadre_ids[n], "zone_lead", "zone_id", ids[z.code], start)
+        for n, z in enumerate(zones)
+    ]
+    rows += [
+        assignment(leads[n], "grid_lead", "grid_id", ids[g.code], start)
+        for n, g in enumerate(grids)
+    ]
     pools = {g.code: [leads[n], *staff[n :: len(grids)]] for n, g in enumerate(grids)}
     periods: dict[int, list[tuple[datetime, int]]] = {}
     seen: dict[str, int] = {}
@@ -89,13 +102,23 @@ def staff_assignments(
         history = liaison_history(pools[enterprise.grid_code], index, start, change)
         rows += [assignment(c, "liaison", "enterprise_id", eid, a, b) for a, b, c in history]
         periods[eid] = [(a, c) for a, _, c in history]
-    insert_rows(conn, models.Assignment.__table__, rows)  # type: ignore[arg-type]
-    lead_of = {eid: pools[e.grid_code][0] for e, eid in zip(enterprises, enterprise_ids, strict=True)}
+    insert_rows(conn, table_of(models.Assignment), rows)
+    lead_of = {
+        eid: pools[e.grid_code][0] for e, eid in zip(enterprises, enterprise_ids, strict=True)
+    }
     return Staffing(liaison_periods=periods, grid_lead=lead_of)
 
 
-def event(subject: str, subject_id: int, enterprise: int, action: str, actor: int | None,
-          at: datetime, changes: dict[str, Any], note: str | None = None) -> dict[str, Any]:
+def event(
+    subject: str,
+    subject_id: int,
+    enterprise: int,
+    action: str,
+    actor: int | None,
+    at: datetime,
+    changes: dict[str, Any],
+    note: str | None = None,
+) -> dict[str, Any]:
     return {"subject": subject, "subject_id": subject_id, "enterprise_id": enterprise,
             "action": action, "actor_id": actor, "occurred_at": at, "changes": changes,
             "note": note}  # fmt: skip
@@ -107,12 +130,12 @@ def insert_visits(conn: Connection, visits: list[ledger.DemoVisit]) -> None:
          "duties": v.duties, "note": v.note}
         for v in visits
     ]  # fmt: skip
-    ids = insert_rows(conn, models.Visit.__table__, rows)  # type: ignore[arg-type]
+    ids = insert_rows(conn, table_of(models.Visit), rows)
     events = [
         event("visit", vid, v.enterprise, "logged", v.cadre, v.at, {"duties": v.duties})
         for vid, v in zip(ids, visits, strict=True)
     ]
-    conn.execute(insert(models.Event.__table__), events)
+    conn.execute(insert(table_of(models.Event)), events)
 
 
 def issue_row(issue: DemoIssue) -> dict[str, Any]:
@@ -141,24 +164,26 @@ def outcome_row(issue_id: int, issue: DemoIssue) -> dict[str, Any] | None:
     hazards = 1 if issue.category == "safety_hazard" and issue.status == "closed" else 0
     if not (hazards or issue.people_hired or issue.loan_cny):
         return None
-    return {"issue_id": issue_id, "recorded_by": issue.assignee, "recorded_at": issue.when("resolved"),
-            "people_hired": issue.people_hired, "loan_cny": issue.loan_cny,
-            "hazards_rectified": hazards}  # fmt: skip
+    return {"issue_id": issue_id, "recorded_by": issue.assignee,
+            "recorded_at": issue.when("resolved"), "people_hired": issue.people_hired,
+            "loan_cny": issue.loan_cny, "hazards_rectified": hazards}  # fmt: skip
 
 
 def insert_issues(conn: Connection, issues: list[DemoIssue]) -> None:
-    ids = insert_rows(conn, models.Issue.__table__, [issue_row(i) for i in issues])  # type: ignore[arg-type]
+    ids = insert_rows(conn, table_of(models.Issue), [issue_row(i) for i in issues])
     pairs = list(zip(ids, issues, strict=True))
-    conn.execute(insert(models.Event.__table__), [e for p in pairs for e in issue_events(*p)])
+    conn.execute(insert(table_of(models.Event)), [e for p in pairs for e in issue_events(*p)])
     outcomes = [row for p in pairs if (row := outcome_row(*p))]
-    conn.execute(insert(models.Outcome.__table__), outcomes)
+    conn.execute(insert(table_of(models.Outcome)), outcomes)
 
 
 def already_loaded(conn: Connection, only_if_empty: bool) -> bool:
-    park = models.Park.__table__
+    park = table_of(models.Park)
     if only_if_empty and conn.execute(select(park.c.id).limit(1)).first():
         return True
-    return conn.execute(select(park.c.id).where(park.c.code == geometry.PARK_CODE)).first() is not None
+    return (
+        conn.execute(select(park.c.id).where(park.c.code == geometry.PARK_CODE)).first() is not None
+    )
 
 
 def load(conn: Connection, anchor: datetime) -> str:

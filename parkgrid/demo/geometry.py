@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from shapely.geometry import MultiPolygon, Polygon, box
 
@@ -39,13 +40,15 @@ def park() -> AreaShape:
 
 def zones() -> list[AreaShape]:
     return [
-        AreaShape(zone_code(suffix), name, PARK_CODE, as_multipolygon(box(west, SOUTH, east, NORTH)))
+        AreaShape(
+            zone_code(suffix), name, PARK_CODE, as_multipolygon(box(west, SOUTH, east, NORTH))
+        )
         for suffix, name, west, east, _ in ZONES
     ]
 
 
 def grid_cells(west: float, east: float, bands: tuple[float, ...]) -> list[Polygon]:
-    return [box(west, south, east, north) for south, north in zip(bands, bands[1:], strict=False)]
+    return [box(west, south, east, north) for south, north in pairwise(bands)]
 
 
 def grids() -> list[AreaShape]:

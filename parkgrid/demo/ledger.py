@@ -94,7 +94,10 @@ def closed_path(issue: DemoIssue, rng: random.Random, late: bool) -> None:
     work = rng.randint(budget + 1, budget + 12) if late else rng.randint(1, max(1, budget - 6))
     resolved = issue.steps[-1][1] + timedelta(days=work)
     if rng.random() < 0.06:
-        issue.steps += [("resolved", resolved, "已办结"), ("in_progress", later(resolved, rng, 1, 2), "复核未通过，重新办理")]
+        issue.steps += [
+            ("resolved", resolved, "已办结"),
+            ("in_progress", later(resolved, rng, 1, 2), "复核未通过，重新办理"),
+        ]
         resolved = later(issue.steps[-1][1], rng, 1, 4)
     verified = later(resolved, rng, 0, 2)
     issue.steps += [("resolved", resolved, "已办结"), ("verified", verified, "企业确认满意")]
@@ -117,13 +120,21 @@ def rejected_path(issue: DemoIssue, rng: random.Random) -> None:
     issue.steps.append(("rejected", later(start, rng, 0, 2), issue.rejection_reason))
 
 
-def new_issue(category: str, enterprise: int, reporter: int, assignee: int,
-              reported_at: datetime, rng: random.Random) -> DemoIssue:
-    severity = rng.choice(("low", "medium", "medium", "high")) if category == "safety_hazard" else "medium"
+def new_issue(
+    category: str,
+    enterprise: int,
+    reporter: int,
+    assignee: int,
+    reported_at: datetime,
+    rng: random.Random,
+) -> DemoIssue:
+    severity = (
+        rng.choice(("low", "medium", "medium", "high")) if category == "safety_hazard" else "medium"
+    )
     days = 7 if severity == "high" and category == "safety_hazard" else DEADLINE_DAYS[category]
     detail = rng.choice(HAZARDS) if category == "safety_hazard" else TITLES[category]
     return DemoIssue(
-        enterprise=enterprise, category=category, title=detail if category == "safety_hazard" else TITLES[category],
+        enterprise=enterprise, category=category, title=detail,
         description=f"走访中企业反映：{detail}，请相关单位协调解决。", severity=severity,
         reporter=reporter, assignee=assignee, reported_at=reported_at,
         due_date=reported_at.date() + timedelta(days=days),
@@ -158,12 +169,15 @@ def fill_outcomes(issues: list[DemoIssue], rng: random.Random) -> None:
     for issue, people in zip(hired, partition(PEOPLE_HIRED, len(hired), rng), strict=True):
         issue.people_hired = people
     financed = [i for i in issues if i.category == "financing" and i.status == "closed"]
-    for issue, tens in zip(financed, partition(LOANS_CNY // 10_000, len(financed), rng), strict=True):
+    for issue, tens in zip(
+        financed, partition(LOANS_CNY // 10_000, len(financed), rng), strict=True
+    ):
         issue.loan_cny = tens * 10_000
 
 
-def category_issues(category: str, enterprises: list[int], staffing: Staffing,
-                    anchor: datetime, rng: random.Random) -> list[DemoIssue]:
+def category_issues(
+    category: str, enterprises: list[int], staffing: Staffing, anchor: datetime, rng: random.Random
+) -> list[DemoIssue]:
     closed, still_open, rejected = PLAN[category]
     targets = rng.sample(enterprises, closed) if category == "recruitment" else None
     made = []
@@ -182,8 +196,9 @@ def category_issues(category: str, enterprises: list[int], staffing: Staffing,
     return made
 
 
-def issues(enterprises: list[int], staffing: Staffing, anchor: datetime,
-           rng: random.Random) -> list[DemoIssue]:
+def issues(
+    enterprises: list[int], staffing: Staffing, anchor: datetime, rng: random.Random
+) -> list[DemoIssue]:
     made = [
         issue
         for category in PLAN
@@ -201,8 +216,9 @@ def visit_duties(rng: random.Random) -> list[str]:
 VISIT_NOTES = ("了解生产经营情况", "宣讲最新惠企政策", "检查消防与用电安全", "跟进诉求办理进度")
 
 
-def visits(enterprises: list[int], staffing: Staffing, anchor: datetime,
-           rng: random.Random) -> list[DemoVisit]:
+def visits(
+    enterprises: list[int], staffing: Staffing, anchor: datetime, rng: random.Random
+) -> list[DemoVisit]:
     made = []
     for enterprise in enterprises:
         for month in range(12):
@@ -211,5 +227,7 @@ def visits(enterprises: list[int], staffing: Staffing, anchor: datetime,
             day = anchor.date() - timedelta(days=month * 30 + rng.randint(1, 29))
             at = office_hours(day, rng)
             cadre = staffing.liaison(enterprise, at)
-            made.append(DemoVisit(enterprise, cadre, at, visit_duties(rng), rng.choice(VISIT_NOTES)))
+            made.append(
+                DemoVisit(enterprise, cadre, at, visit_duties(rng), rng.choice(VISIT_NOTES))
+            )
     return sorted(made, key=lambda visit: visit.at)

@@ -82,7 +82,9 @@ def spread(total: int, grids: list[AreaShape]) -> list[AreaShape]:
     return [grid for grid, share in zip(grids, shares, strict=True) for _ in range(share)]
 
 
-def enterprises(rng: random.Random, grids: list[AreaShape], total: int = 216) -> list[DemoEnterprise]:
+def enterprises(
+    rng: random.Random, grids: list[AreaShape], total: int = 216
+) -> list[DemoEnterprise]:
     codes: set[str] = set()
     brands: set[str] = set()
     made = []

@@ -38,7 +38,7 @@ def cmd_db_down(_: argparse.Namespace) -> int:
 def cmd_stop(_: argparse.Namespace) -> int:
     from parkgrid.server import stop_server
 
-    print("server stopped" if stop_server() else "no server was running")
+    print("parkgrid server stopped" if stop_server() else "no parkgrid server was running")
     return cmd_db_down(_)
 
 

@@ -49,6 +49,7 @@ def stop_server() -> bool:
     try:
         os.kill(int(path.read_text()), signal.SIGTERM)
     except (ProcessLookupError, ValueError):
-        path.unlink(missing_ok=True)
         return False
+    finally:
+        path.unlink(missing_ok=True)
     return True

@@ -41,7 +41,9 @@ class ParkGraphQL(GraphQL[Context, None]):
             request=request, response=response, db=db, api=self.api, now=datetime.now(UTC)
         )
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
         return ensure_codes(dict(await super().process_result(request, result)))  # type: ignore[return-value]
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from geo.srid import STORAGE_SRID
 
@@ -89,52 +89,41 @@ def table_of(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
-class Park(Base):
+class AreaColumns:
+    """What parks, zones and grids share: a unique code, a name and a valid boundary."""
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    boundary: Mapped[Any] = mapped_column(area_type())
+    created_at: Mapped[datetime] = stamped_now()
+    updated_at: Mapped[datetime] = stamped_now()
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:  # noqa: N805 (a class-level directive)
+        table = cls.__tablename__  # type: ignore[attr-defined]
+        return (
+            CheckConstraint("ST_IsValid(boundary)", name=f"{table}_boundary_valid"),
+            Index(f"{table}_boundary_gist", "boundary", postgresql_using="gist"),
+        )
+
+
+class Park(AreaColumns, Base):
     __tablename__ = "park"
-    __table_args__ = (
-        CheckConstraint("ST_IsValid(boundary)", name="park_boundary_valid"),
-        Index("park_boundary_gist", "boundary", postgresql_using="gist"),
-    )
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
-    name: Mapped[str] = mapped_column(Text)
     timezone: Mapped[str] = mapped_column(Text, server_default="Asia/Shanghai")
-    boundary: Mapped[Any] = mapped_column(area_type())
-    created_at: Mapped[datetime] = stamped_now()
-    updated_at: Mapped[datetime] = stamped_now()
 
 
-class Zone(Base):
+class Zone(AreaColumns, Base):
     __tablename__ = "zone"
-    __table_args__ = (
-        CheckConstraint("ST_IsValid(boundary)", name="zone_boundary_valid"),
-        Index("zone_boundary_gist", "boundary", postgresql_using="gist"),
-    )
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
-    name: Mapped[str] = mapped_column(Text)
     park_id: Mapped[int] = mapped_column(ForeignKey("park.id", ondelete="RESTRICT"), index=True)
-    boundary: Mapped[Any] = mapped_column(area_type())
-    created_at: Mapped[datetime] = stamped_now()
-    updated_at: Mapped[datetime] = stamped_now()
 
 
-class Grid(Base):
+class Grid(AreaColumns, Base):
     __tablename__ = "grid"
-    __table_args__ = (
-        CheckConstraint("ST_IsValid(boundary)", name="grid_boundary_valid"),
-        Index("grid_boundary_gist", "boundary", postgresql_using="gist"),
-    )
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
-    name: Mapped[str] = mapped_column(Text)
     zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id", ondelete="RESTRICT"), index=True)
-    boundary: Mapped[Any] = mapped_column(area_type())
-    created_at: Mapped[datetime] = stamped_now()
-    updated_at: Mapped[datetime] = stamped_now()
 
 
 class Enterprise(Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 
@@ -13,6 +13,7 @@ from resolvers import areas, cadres, enterprises, issues
 from resolvers.records import AreaKind, AreaRecord, ServingRecord
 from schema.connection import Connection, connection
 from schema.context import Info
+from schema.convert import from_record
 from schema.enums import Role
 from schema.scalars import GeoJSON
 
@@ -61,6 +62,10 @@ class Area:
     record: strawberry.Private[AreaRecord]
     code: str
     name: str
+
+    @classmethod
+    def of(cls, record: AreaRecord) -> Self:
+        return from_record(cls, record)
 
     @property
     def kind(self) -> AreaKind:
@@ -132,10 +137,6 @@ async def child_connection(
 
 @strawberry.type(description="The whole managed area of an industrial park.")
 class Park(Area):
-    @classmethod
-    def of(cls, record: AreaRecord) -> Park:
-        return cls(record=record, code=record.code, name=record.name)
-
     @strawberry.field
     async def zones(
         self, info: Info, first: int | None = None, after: str | None = None
@@ -145,10 +146,6 @@ class Park(Area):
 
 @strawberry.type(description="A large division of a park (片区).")
 class Zone(Area):
-    @classmethod
-    def of(cls, record: AreaRecord) -> Zone:
-        return cls(record=record, code=record.code, name=record.name)
-
     @strawberry.field
     async def park(self, info: Info) -> Park | None:
         found = await load_area(info, "park", self.record.parent_id)
@@ -163,10 +160,6 @@ class Zone(Area):
 
 @strawberry.type(description="A block of a zone (网格); every enterprise belongs to at most one.")
 class Grid(Area):
-    @classmethod
-    def of(cls, record: AreaRecord) -> Grid:
-        return cls(record=record, code=record.code, name=record.name)
-
     @strawberry.field
     async def zone(self, info: Info) -> Zone | None:
         found = await load_area(info, "zone", self.record.parent_id)

@@ -13,6 +13,7 @@ from resolvers.records import EnterpriseRecord
 from schema.areas import Grid, Zone, checked_precision, load_area
 from schema.connection import Connection, connection
 from schema.context import Info
+from schema.convert import from_record
 from schema.scalars import GeoJSON
 
 if TYPE_CHECKING:
@@ -38,17 +39,13 @@ class Enterprise:
 
     @classmethod
     def of(cls, record: EnterpriseRecord) -> Enterprise:
-        return cls(
-            record=record,
-            uscc=record.uscc,
-            name=record.name,
-            industry=record.industry,
-            address=record.address,
-        )
+        return from_record(cls, record)
 
     @strawberry.field(description="The location as a GeoJSON Point.")
     def location(self, precision: int = 6) -> GeoJSON:
-        return GeoJSON(point_geojson(self.record.lon, self.record.lat, checked_precision(precision)))
+        return GeoJSON(
+            point_geojson(self.record.lon, self.record.lat, checked_precision(precision))
+        )
 
     @strawberry.field(description="The grid whose boundary covers the point; null when none.")
     async def grid(self, info: Info) -> Grid | None:
@@ -86,7 +83,11 @@ class Enterprise:
         return await self.children(info, "visit", Visit.of, first, after)
 
     async def children(
-        self, info: Info, table: str, to_node: Callable[[Any], Any], first: int | None,
+        self,
+        info: Info,
+        table: str,
+        to_node: Callable[[Any], Any],
+        first: int | None,
         after: str | None,
     ) -> Connection[Any]:
         request = info.context.page(first, after)

@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 from resolvers import enterprises, events
 from resolvers.records import EventRecord, IssueRecord, VisitRecord
 from schema.context import Info
+from schema.convert import from_record, graphql_id
 from schema.enums import Duty, IssueCategory, IssueStatus, Severity
 from schema.people import Cadre, load_cadre
 
@@ -45,14 +46,7 @@ class Event:
 
     @classmethod
     def of(cls, record: EventRecord) -> Event:
-        return cls(
-            record=record,
-            id=strawberry.ID(str(record.id)),
-            occurred_at=record.occurred_at,
-            action=record.action,
-            changes=JSON(record.changes),
-            note=record.note,
-        )
+        return from_record(cls, record, id=graphql_id(record), changes=JSON(record.changes))
 
     @strawberry.field
     async def actor(self, info: Info) -> Cadre | None:
@@ -78,15 +72,15 @@ class Issue:
     version: int
 
     @classmethod
-    def of(cls, r: IssueRecord) -> Issue:
-        return cls(
-            record=r, id=strawberry.ID(str(r.id)), category=IssueCategory(r.category),
-            title=r.title, description=r.description, severity=Severity(r.severity),
-            status=IssueStatus(r.status), responsible_unit=r.responsible_unit,
-            due_date=r.due_date, rejection_reason=r.rejection_reason,
-            reported_at=r.reported_at, updated_at=r.updated_at, resolved_at=r.resolved_at,
-            closed_at=r.closed_at, version=r.version,
-        )  # fmt: skip
+    def of(cls, record: IssueRecord) -> Issue:
+        return from_record(
+            cls,
+            record,
+            id=graphql_id(record),
+            category=IssueCategory(record.category),
+            severity=Severity(record.severity),
+            status=IssueStatus(record.status),
+        )
 
     @strawberry.field(description="Open and past its due date in the park's time zone.")
     def overdue(self, info: Info) -> bool:
@@ -121,13 +115,8 @@ class Visit:
 
     @classmethod
     def of(cls, record: VisitRecord) -> Visit:
-        return cls(
-            record=record,
-            id=strawberry.ID(str(record.id)),
-            visited_at=record.visited_at,
-            duties=[Duty(duty) for duty in record.duties],
-            note=record.note,
-        )
+        duties = [Duty(duty) for duty in record.duties]
+        return from_record(cls, record, id=graphql_id(record), duties=duties)
 
     @strawberry.field
     async def cadre(self, info: Info) -> Cadre | None:

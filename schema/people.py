@@ -11,6 +11,7 @@ from resolvers import cadres, enterprises
 from resolvers.records import AssignmentRecord, CadreRecord
 from schema.areas import Grid, Zone, load_area
 from schema.context import Info
+from schema.convert import from_record, graphql_id
 from schema.enums import Role
 
 if TYPE_CHECKING:
@@ -30,14 +31,7 @@ class Cadre:
 
     @classmethod
     def of(cls, record: CadreRecord) -> Cadre:
-        return cls(
-            record=record,
-            id=strawberry.ID(str(record.id)),
-            name=record.name,
-            title=record.title,
-            unit=record.unit,
-            phone=record.phone,
-        )
+        return from_record(cls, record, id=graphql_id(record))
 
     @strawberry.field(description="Assignments held at `at` (default now).")
     async def assignments(self, info: Info, at: datetime | None = None) -> list[Assignment]:
@@ -56,13 +50,7 @@ class Assignment:
 
     @classmethod
     def of(cls, record: AssignmentRecord) -> Assignment:
-        return cls(
-            record=record,
-            id=strawberry.ID(str(record.id)),
-            role=Role(record.role),
-            valid_from=record.valid_from,
-            valid_to=record.valid_to,
-        )
+        return from_record(cls, record, id=graphql_id(record), role=Role(record.role))
 
     @strawberry.field
     async def zone(self, info: Info) -> Zone | None:

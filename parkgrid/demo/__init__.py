@@ -13,9 +13,9 @@ from sqlalchemy.engine import Connection
 
 from geo.shape import to_ewkt
 from parkgrid import models
-from parkgrid.models import table_of
 from parkgrid.demo import geometry, ledger, people
 from parkgrid.demo.ledger import PARK_TZ, DemoIssue, Staffing
+from parkgrid.models import table_of
 
 SEED = 20231
 ZONE_LEADS, GRID_LEADS, STAFF = 3, 13, 24

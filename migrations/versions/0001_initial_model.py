@@ -162,7 +162,9 @@ AFTER_TABLES = [
     """CREATE TRIGGER enterprise_membership BEFORE INSERT OR UPDATE OF location, grid_id
        ON enterprise FOR EACH ROW WHEN (pg_trigger_depth() = 0)
        EXECUTE FUNCTION parkgrid_enterprise_membership()""",
-    """CREATE TRIGGER enterprise_grid_changed AFTER UPDATE OF grid_id ON enterprise
+    # "OF location" too: a column list matches only columns the UPDATE itself names,
+    # not those a BEFORE trigger changes, and moving an enterprise names only location
+    """CREATE TRIGGER enterprise_grid_changed AFTER UPDATE OF location, grid_id ON enterprise
        FOR EACH ROW WHEN (OLD.grid_id IS DISTINCT FROM NEW.grid_id)
        EXECUTE FUNCTION parkgrid_grid_change_event()""",
     """CREATE TRIGGER grid_membership_insert AFTER INSERT ON grid

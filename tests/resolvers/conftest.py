@@ -11,7 +11,7 @@ from sqlalchemy import Connection, text
 from geo.shape import as_multipolygon, to_ewkt
 from parkgrid.uscc import check_character
 
-# Grids are 0.01 degree squares near Xiangyin; "B" has the lower code and lies east.
+# Grids are 0.01 degree squares near Xiangyin: G-B west, G-A east; "G-A" is the lower code.
 X0, Y0, D = 112.90, 28.70, 0.01
 
 

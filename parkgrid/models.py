@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -133,6 +134,24 @@ class Enterprise(Base):
         CheckConstraint("ST_IsValid(location)", name="enterprise_location_valid"),
         Index("enterprise_location_gist", "location", postgresql_using="gist"),
         Index("enterprise_grid_uscc", "grid_id", "uscc"),
+        Index(
+            "enterprise_location_geography",
+            text("(location::geography)"),
+            postgresql_using="gist",
+        ),
+        Index(
+            "enterprise_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ),
+        Index(
+            "enterprise_uscc_trgm",
+            "uscc",
+            postgresql_using="gin",
+            postgresql_ops={"uscc": "gin_trgm_ops"},
+        ),
+        Index("enterprise_industry", "industry"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -202,6 +221,7 @@ class Visit(Base):
         ),
         Index("visit_enterprise_at", "enterprise_id", "visited_at"),
         Index("visit_cadre_at", "cadre_id", "visited_at"),
+        Index("visit_at", "visited_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -225,6 +245,7 @@ class Issue(Base):
             name="issue_rejection_has_reason",
         ),
         Index("issue_enterprise_status", "enterprise_id", "status"),
+        Index("issue_reported_at", "reported_at"),
         Index(
             "issue_open_due", "due_date", postgresql_where="status NOT IN ('closed', 'rejected')"
         ),

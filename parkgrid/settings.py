@@ -70,6 +70,9 @@ class ApiSettings(BaseSettings):
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=5_000, ge=1)
     graphiql: bool = True
+    timezone: str = Field(
+        default="Asia/Shanghai", description="Due dates and 'overdue' follow this time zone."
+    )
 
 
 def normalise_url(url: str) -> str:

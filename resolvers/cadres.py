@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.engine import Connection
 
+from resolvers.enterprises import REFERENCE
 from resolvers.records import AreaKind, AssignmentRecord, CadreRecord, ServingRecord, record
 from resolvers.scope import CURRENT, grids_under, zones_over
 
@@ -73,3 +75,40 @@ def assignments_of(
     for row in conn.execute(text(query), {"ids": list(cadre_ids), "at": at}):
         grouped[row.cadre_id].append(record(AssignmentRecord, row))
     return {cadre_id: grouped[cadre_id] for cadre_id in cadre_ids}
+
+
+NEAREST_SERVING = f"""
+    WITH candidate AS (
+        SELECT e.id, ST_Distance(e.location::geography, {REFERENCE}) AS distance_m,
+               e.location::geography <-> {REFERENCE} AS sphere_m
+        FROM enterprise e
+        WHERE EXISTS (SELECT 1 FROM assignment a WHERE a.enterprise_id = e.id
+                      AND a.role = 'liaison' AND {CURRENT})
+        ORDER BY e.location::geography <-> {REFERENCE} LIMIT :n
+    ), horizon AS (SELECT count(*) AS found, max(sphere_m) AS reach FROM candidate)
+    SELECT {COLUMNS}, min(cand.distance_m) AS distance_m,
+           (SELECT found FROM horizon) AS found, (SELECT reach FROM horizon) AS reach
+    FROM candidate cand
+    JOIN assignment a ON a.enterprise_id = cand.id AND a.role = 'liaison' AND {CURRENT}
+    JOIN cadre c ON c.id = a.cadre_id
+    GROUP BY c.id ORDER BY distance_m, c.id LIMIT :k
+"""
+SPHERE_MARGIN = 0.99  # sphere and spheroid distances differ by well under 1 %
+
+
+def settled(rows: Sequence[Row[Any]], k: int, n: int) -> bool:
+    """True when no cadre outside the n candidates can be nearer than the k-th found."""
+    if not rows or rows[0].found < n:
+        return True
+    return len(rows) >= k and rows[k - 1].distance_m <= SPHERE_MARGIN * rows[0].reach
+
+
+def nearest(conn: Connection, lon: float, lat: float, k: int, at: datetime) -> list[CadreRecord]:
+    """The k cadres whose nearest served enterprise (as liaison) is nearest to the point."""
+    n = max(64, 8 * k)
+    while True:
+        params = {"f_lon": lon, "f_lat": lat, "at": at, "n": n, "k": k}
+        rows = conn.execute(text(NEAREST_SERVING), params).all()
+        if settled(rows, k, n):
+            return [record(CadreRecord, row) for row in rows]
+        n *= 4

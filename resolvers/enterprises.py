@@ -1,14 +1,19 @@
-"""Enterprises: lookups, and pages of the enterprises in each of many areas at once."""
+"""Enterprises: lookups, filtered and ordered pages (alone or per area), nearest by KNN."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from resolvers.pagination import Page, PageRequest, make_page
+from geo import sql as geosql
+from parkgrid.errors import InvalidInput
+from resolvers.filters import Conditions, EnterpriseFilter
+from resolvers.pagination import Page, PageRequest, SortKey, make_page, require_key_length
 from resolvers.records import AreaKind, EnterpriseRecord, record
 from resolvers.scope import AREA_KEYS, grids_under
 
@@ -16,6 +21,23 @@ COLUMNS = (
     "e.id, e.uscc, e.name, e.industry, e.address,"
     " ST_X(e.location) AS lon, ST_Y(e.location) AS lat, e.grid_id"
 )
+Ordering = Literal["code", "name", "distance"]
+REFERENCE = f"{geosql.bound_point('f_lon', 'f_lat')}::geography"
+DISTANCE = f"ST_Distance(e.location::geography, {REFERENCE})"
+KNN_SLACK = 16
+
+
+@dataclass(frozen=True)
+class Order:
+    columns: tuple[str, ...]
+    key: Callable[[EnterpriseRecord], SortKey]
+
+
+ORDERS: dict[Ordering, Order] = {
+    "code": Order(("e.uscc",), lambda e: (e.uscc,)),
+    "name": Order(("e.name", "e.uscc"), lambda e: (e.name, e.uscc)),
+    "distance": Order((DISTANCE, "e.uscc"), lambda e: (e.distance_m or 0.0, e.uscc)),
+}
 
 
 def by_field(conn: Connection, field: str, values: Sequence[object]) -> list[EnterpriseRecord]:
@@ -32,34 +54,83 @@ def by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, EnterpriseRecord]:
     return {e.id: e for e in by_field(conn, "id", ids)}
 
 
+def ordered(where: EnterpriseFilter, ordering: Ordering, request: PageRequest) -> Conditions:
+    """The filter's conditions plus the keyset condition of the ordering."""
+    if ordering == "distance" and where.near is None:
+        raise InvalidInput("DISTANCE needs a `near` filter for its reference point", "orderBy")
+    order = ORDERS[ordering]
+    require_key_length(request, len(order.columns))
+    conditions = where.where()
+    if request.after is not None:
+        names = [f"k{n}" for n in range(len(order.columns))]
+        placeholders = ", ".join(f":{name}" for name in names)
+        keyset = f"({', '.join(order.columns)}) > ({placeholders})"
+        conditions.add(keyset, **dict(zip(names, request.after, strict=True)))
+    return conditions
+
+
+def selected(where: EnterpriseFilter) -> str:
+    distance = DISTANCE if where.near is not None else "NULL::float8"
+    return f"{COLUMNS}, {distance} AS distance_m"
+
+
+def search(
+    conn: Connection, where: EnterpriseFilter, ordering: Ordering, request: PageRequest
+) -> Page[EnterpriseRecord]:
+    conditions = ordered(where, ordering, request)
+    order = ORDERS[ordering]
+    query = (
+        f"SELECT {selected(where)} FROM enterprise e WHERE {conditions.text()}"
+        f" ORDER BY {', '.join(order.columns)} LIMIT :limit"
+    )
+    rows = conn.execute(text(query), {**conditions.params, "limit": request.limit})
+    return make_page([record(EnterpriseRecord, row) for row in rows], request, order.key)
+
+
+def count(conn: Connection, where: EnterpriseFilter) -> int:
+    conditions = where.where()
+    query = f"SELECT count(*) FROM enterprise e WHERE {conditions.text()}"
+    return int(conn.execute(text(query), conditions.params).scalar_one())
+
+
 def pages_in_areas(
-    conn: Connection, kind: AreaKind, request: PageRequest, ids: Sequence[int]
+    conn: Connection,
+    kind: AreaKind,
+    where: EnterpriseFilter,
+    ordering: Ordering,
+    request: PageRequest,
+    ids: Sequence[int],
 ) -> dict[int, Page[EnterpriseRecord]]:
     """One statement for the same page of every area: a lateral index scan per area."""
+    conditions = ordered(where, ordering, request)
+    order = ORDERS[ordering]
     query = f"""
         WITH scope AS ({grids_under(kind)})
         SELECT k.area_id, page.* FROM {AREA_KEYS}
         CROSS JOIN LATERAL (
-            SELECT {COLUMNS} FROM enterprise e
+            SELECT {selected(where)} FROM enterprise e
             WHERE e.grid_id IN (SELECT s.grid_id FROM scope s WHERE s.area_id = k.area_id)
-              AND (CAST(:after AS text) IS NULL OR e.uscc > :after)
-            ORDER BY e.uscc LIMIT :limit
+              AND {conditions.text()}
+            ORDER BY {", ".join(order.columns)} LIMIT :limit
         ) AS page
-        ORDER BY k.area_id, page.uscc
     """
-    params = {"ids": list(ids), "after": request.after, "limit": request.limit}
+    params = {**conditions.params, "ids": list(ids), "limit": request.limit}
     grouped: dict[int, list[EnterpriseRecord]] = defaultdict(list)
     for row in conn.execute(text(query), params):
         grouped[row.area_id].append(record(EnterpriseRecord, row))
-    return {area_id: make_page(grouped[area_id], request, key=lambda e: e.uscc) for area_id in ids}
+    return {area_id: make_page(grouped[area_id], request, order.key) for area_id in ids}
 
 
-def counts_in_areas(conn: Connection, kind: AreaKind, ids: Sequence[int]) -> dict[int, int]:
-    query = f"""
-        WITH scope AS ({grids_under(kind)})
-        SELECT s.area_id, count(e.id) AS n
-        FROM scope s JOIN enterprise e ON e.grid_id = s.grid_id
-        GROUP BY s.area_id
-    """
-    counts = {row.area_id: int(row.n) for row in conn.execute(text(query), {"ids": list(ids)})}
-    return {area_id: counts.get(area_id, 0) for area_id in ids}
+NEAREST = f"""
+    SELECT * FROM (
+        SELECT {COLUMNS}, {DISTANCE} AS distance_m FROM enterprise e
+        ORDER BY e.location::geography <-> {REFERENCE} LIMIT :candidates
+    ) AS candidate
+    ORDER BY distance_m, uscc LIMIT :k
+"""
+
+
+def nearest(conn: Connection, lon: float, lat: float, k: int) -> list[EnterpriseRecord]:
+    """The k nearest by the geography index (sphere), re-ranked on the spheroid."""
+    params = {"f_lon": lon, "f_lat": lat, "k": k, "candidates": k + k // 2 + KNN_SLACK}
+    return [record(EnterpriseRecord, row) for row in conn.execute(text(NEAREST), params)]

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from resolvers.pagination import Page, PageRequest, make_page
+from resolvers.filters import IssueFilter
+from resolvers.pagination import Page, PageRequest, int_key, make_page
 from resolvers.records import AreaKind, IssueRecord, VisitRecord, record
 from resolvers.scope import AREA_KEYS, OPEN_ISSUE, grids_under
 
@@ -36,7 +37,7 @@ def grouped_pages(
     grouped: dict[int, list[IssueRecord | VisitRecord]] = defaultdict(list)
     for row in rows:
         grouped[owner_of[row.id]].append(row)
-    return {owner: make_page(grouped[owner], request, key=lambda r: r.id) for owner in owners}
+    return {owner: make_page(grouped[owner], request, key=lambda r: (r.id,)) for owner in owners}
 
 
 def open_pages_in_areas(
@@ -54,23 +55,11 @@ def open_pages_in_areas(
         ) AS page
         ORDER BY k.area_id, page.id
     """
-    params = {"ids": list(ids), "after": request.after, "limit": request.limit}
+    params = {"ids": list(ids), "after": int_key(request), "limit": request.limit}
     rows = list(conn.execute(text(query), params))
     issues = [record(IssueRecord, row) for row in rows]
     owner_of = {row.id: row.area_id for row in rows}
     return grouped_pages(issues, ids, owner_of, request)  # type: ignore[return-value]
-
-
-def open_counts_in_areas(conn: Connection, kind: AreaKind, ids: Sequence[int]) -> dict[int, int]:
-    query = f"""
-        WITH scope AS ({grids_under(kind)})
-        SELECT s.area_id, count(i.id) AS n
-        FROM scope s JOIN enterprise e ON e.grid_id = s.grid_id
-        JOIN issue i ON i.enterprise_id = e.id AND {OPEN_ISSUE}
-        GROUP BY s.area_id
-    """
-    counts = {row.area_id: int(row.n) for row in conn.execute(text(query), {"ids": list(ids)})}
-    return {area_id: counts.get(area_id, 0) for area_id in ids}
 
 
 def pages_of_enterprises(
@@ -87,7 +76,7 @@ def pages_of_enterprises(
             ORDER BY {alias}.id DESC LIMIT :limit
         ) AS page
     """
-    params = {"ids": list(ids), "after": request.after, "limit": request.limit}
+    params = {"ids": list(ids), "after": int_key(request), "limit": request.limit}
     rows = [record(cls, row) for row in conn.execute(text(query), params)]
     owner_of = {row.id: row.enterprise_id for row in rows}
     return grouped_pages(rows, ids, owner_of, request)
@@ -108,3 +97,26 @@ SOURCES: dict[str, tuple[str, str, type[IssueRecord] | type[VisitRecord]]] = {
     "issue": ("i", ISSUE_COLUMNS, IssueRecord),
     "visit": ("v", VISIT_COLUMNS, VisitRecord),
 }
+
+
+def search(conn: Connection, where: IssueFilter, request: PageRequest) -> Page[IssueRecord]:
+    """Issues matching the filter, newest first."""
+    conditions = where.where()
+    after = int_key(request)
+    if after is not None:
+        conditions.add("i.id < :after", after=after)
+    query = f"""
+        SELECT {ISSUE_COLUMNS} FROM issue i JOIN enterprise e ON e.id = i.enterprise_id
+        WHERE {conditions.text()} ORDER BY i.id DESC LIMIT :limit
+    """
+    rows = conn.execute(text(query), {**conditions.params, "limit": request.limit})
+    return make_page([record(IssueRecord, row) for row in rows], request, key=lambda i: (i.id,))
+
+
+def count(conn: Connection, where: IssueFilter) -> int:
+    conditions = where.where()
+    query = f"""
+        SELECT count(*) FROM issue i JOIN enterprise e ON e.id = i.enterprise_id
+        WHERE {conditions.text()}
+    """
+    return int(conn.execute(text(query), conditions.params).scalar_one())

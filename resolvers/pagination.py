@@ -1,4 +1,4 @@
-"""Keyset pagination: opaque cursors over a unique sort key, page sizes capped."""
+"""Keyset pagination: opaque cursors over the sort key of each row, page sizes capped."""
 
 from __future__ import annotations
 
@@ -13,18 +13,24 @@ import orjson
 from parkgrid.errors import InvalidCursor, PageSizeExceeded
 
 T = TypeVar("T")
-Key = str | int
+Key = str | int | float
+SortKey = tuple[Key, ...]
 
 
 @dataclass(frozen=True)
 class PageRequest:
     first: int
-    after: Key | None
+    after: SortKey | None
 
     @property
     def limit(self) -> int:
         """One row more than asked, to learn whether there is a next page."""
         return self.first + 1
+
+    @property
+    def after_key(self) -> Key | None:
+        """The cursor of an ordering by one unique column."""
+        return self.after[0] if self.after else None
 
 
 @dataclass(frozen=True)
@@ -38,18 +44,18 @@ class Page(Generic[T]):
         return self.cursors[-1] if self.cursors else None
 
 
-def encode_cursor(key: Key) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([key])).decode()
+def encode_cursor(key: SortKey) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(list(key))).decode()
 
 
-def decode_cursor(cursor: str) -> Key:
+def decode_cursor(cursor: str) -> SortKey:
     try:
-        (key,) = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        key = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (binascii.Error, orjson.JSONDecodeError, ValueError, TypeError) as exc:
         raise InvalidCursor("is not a cursor this API issued", field="after") from exc
-    if not isinstance(key, str | int):
+    if not isinstance(key, list) or not key or not all(isinstance(k, Key) for k in key):
         raise InvalidCursor("is not a cursor this API issued", field="after")
-    return key
+    return tuple(key)
 
 
 def page_request(first: int | None, after: str | None, default: int, cap: int) -> PageRequest:
@@ -61,10 +67,24 @@ def page_request(first: int | None, after: str | None, default: int, cap: int) -
     return PageRequest(first=size, after=None if after is None else decode_cursor(after))
 
 
-def make_page(rows: Sequence[T], request: PageRequest, key: Callable[[T], Key]) -> Page[T]:
+def require_key_length(request: PageRequest, length: int) -> None:
+    """A cursor from another ordering cannot continue this one."""
+    if request.after is not None and len(request.after) != length:
+        raise InvalidCursor("belongs to another ordering", field="after")
+
+
+def make_page(rows: Sequence[T], request: PageRequest, key: Callable[[T], SortKey]) -> Page[T]:
     items = list(rows[: request.first])
     return Page(
         items=items,
         cursors=[encode_cursor(key(item)) for item in items],
         has_next=len(rows) > request.first,
     )
+
+
+def int_key(request: PageRequest) -> int | None:
+    """The cursor of an ordering by an integer id."""
+    key = request.after_key
+    if key is not None and not isinstance(key, int):
+        raise InvalidCursor("belongs to another list", field="after")
+    return key

@@ -15,8 +15,10 @@ R = TypeVar("R")
 
 
 def record(cls: type[R], row: Row[Any]) -> R:
+    """The row's columns of the record's fields; fields with defaults may be absent."""
     mapping = row._mapping
-    return cls(**{f.name: mapping[f.name] for f in fields(cls)})  # type: ignore[arg-type]
+    values = {f.name: mapping[f.name] for f in fields(cls) if f.name in mapping}  # type: ignore[arg-type]
+    return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,18 @@ class AreaRecord:
 
 
 @dataclass(frozen=True)
+class AreaMeasures:
+    area_m2: float
+    perimeter_m: float
+    centroid_lon: float
+    centroid_lat: float
+    west: float
+    south: float
+    east: float
+    north: float
+
+
+@dataclass(frozen=True)
 class EnterpriseRecord:
     id: int
     uscc: str
@@ -38,6 +52,7 @@ class EnterpriseRecord:
     lon: float
     lat: float
     grid_id: int | None
+    distance_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,7 @@ class CadreRecord:
     title: str | None
     unit: str | None
     phone: str | None
+    distance_m: float | None = None
 
 
 @dataclass(frozen=True)

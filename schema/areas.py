@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 
 from geo.sql import MAX_PRECISION
 from parkgrid.errors import InvalidInput
-from resolvers import areas, cadres, enterprises, issues
-from resolvers.records import AreaKind, AreaRecord, ServingRecord
+from resolvers import areas, cadres, counts, enterprises, issues
+from resolvers.records import AreaKind, AreaMeasures, AreaRecord, ServingRecord
 from schema.connection import Connection, connection
 from schema.context import Info
 from schema.convert import from_record
 from schema.enums import Role
+from schema.inputs import (
+    AreaFilterInput,
+    EnterpriseFilterInput,
+    EnterpriseOrder,
+    area_filter,
+    enterprise_filter,
+)
 from schema.scalars import GeoJSON
 
 if TYPE_CHECKING:
@@ -25,6 +32,19 @@ if TYPE_CHECKING:
 EnterpriseType = Annotated["Enterprise", strawberry.lazy("schema.enterprise")]
 IssueType = Annotated["Issue", strawberry.lazy("schema.ledger")]
 CadreType = Annotated["Cadre", strawberry.lazy("schema.people")]
+
+
+MAX_TOLERANCE_M = 10_000.0
+
+
+def checked_tolerance(meters: float) -> float:
+    if not 0 <= meters <= MAX_TOLERANCE_M:
+        raise InvalidInput(f"must be between 0 and {MAX_TOLERANCE_M:.0f} metres", field="simplify")
+    return meters
+
+
+def point_geojson(lon: float, lat: float, precision: int) -> GeoJSON:
+    return GeoJSON({"type": "Point", "coordinates": [round(lon, precision), round(lat, precision)]})
 
 
 def checked_precision(precision: int) -> int:
@@ -72,27 +92,91 @@ class Area:
         return self.record.kind
 
     @strawberry.field(description="The boundary as a GeoJSON MultiPolygon.")
-    async def boundary(self, info: Info, precision: int = 6) -> GeoJSON:
-        loader = info.context.loaders(areas.boundaries, self.kind, checked_precision(precision))
+    async def boundary(
+        self,
+        info: Info,
+        precision: int = 6,
+        simplify: Annotated[
+            float, strawberry.argument(description="Tolerance in metres; 0 keeps every vertex.")
+        ] = 0.0,
+    ) -> GeoJSON:
+        digits, tolerance = checked_precision(precision), checked_tolerance(simplify)
+        loader = info.context.loaders(areas.boundaries, self.kind, digits, tolerance)
         geometry: GeoJSON = await loader.load(self.record.id)
         return geometry
 
+    async def measured(self, info: Info) -> AreaMeasures:
+        found: AreaMeasures = await info.context.loaders(areas.measures, self.kind).load(
+            self.record.id
+        )
+        return found
+
     @strawberry.field(description="Area in square metres, on the WGS 84 spheroid.")
     async def area_sq_m(self, info: Info) -> float:
-        value: float = await info.context.loaders(areas.areas_sqm, self.kind).load(self.record.id)
-        return value
+        return (await self.measured(info)).area_m2
 
-    @strawberry.field(description="Enterprises whose grid lies in this area, by code.")
+    @strawberry.field(description="Perimeter in metres, on the WGS 84 spheroid.")
+    async def perimeter_m(self, info: Info) -> float:
+        return (await self.measured(info)).perimeter_m
+
+    @strawberry.field(description="The geodesic centroid as a GeoJSON Point.")
+    async def centroid(self, info: Info, precision: int = 6) -> GeoJSON:
+        found = await self.measured(info)
+        return point_geojson(found.centroid_lon, found.centroid_lat, checked_precision(precision))
+
+    @strawberry.field(description="[minLon, minLat, maxLon, maxLat] of the boundary.")
+    async def bbox(self, info: Info) -> list[float]:
+        found = await self.measured(info)
+        return [found.west, found.south, found.east, found.north]
+
+    @strawberry.field(description="Enterprises whose grid lies in this area, filtered, by code.")
     async def enterprises(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        filter: EnterpriseFilterInput | None = None,
+        order_by: EnterpriseOrder = EnterpriseOrder.CODE,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[EnterpriseType]:
         from schema.enterprise import Enterprise
 
-        request = info.context.page(first, after)
+        request, where = info.context.page(first, after), enterprise_filter(filter)
         loaders = info.context.loaders
-        page = await loaders(enterprises.pages_in_areas, self.kind, request).load(self.record.id)
-        counter = loaders(enterprises.counts_in_areas, self.kind)
+        pages = loaders(enterprises.pages_in_areas, self.kind, where, order_by.value, request)
+        page = await pages.load(self.record.id)
+        counter = loaders(counts.enterprises, self.kind, where)
         return connection(page, Enterprise.of, lambda: counter.load(self.record.id))
+
+    @strawberry.field(description="How many enterprises (matching the filter) lie in the area.")
+    async def enterprise_count(
+        self, info: Info, filter: EnterpriseFilterInput | None = None
+    ) -> int:
+        loader = info.context.loaders(counts.enterprises, self.kind, enterprise_filter(filter))
+        found: int = await loader.load(self.record.id)
+        return found
+
+    @strawberry.field(description="Issues not closed or rejected.")
+    async def open_issue_count(self, info: Info) -> int:
+        found: int = await info.context.loaders(counts.open_issues, self.kind).load(self.record.id)
+        return found
+
+    @strawberry.field(description="Open issues past their due date in the park's time zone.")
+    async def overdue_issue_count(self, info: Info) -> int:
+        loader = info.context.loaders(counts.overdue_issues, self.kind, info.context.today)
+        found: int = await loader.load(self.record.id)
+        return found
+
+    @strawberry.field(description="Visits to the area's enterprises, since a moment if given.")
+    async def visit_count(self, info: Info, since: datetime | None = None) -> int:
+        found: int = await info.context.loaders(counts.visits, self.kind, since).load(
+            self.record.id
+        )
+        return found
+
+    @strawberry.field(description="Distinct cadres serving the area now (see `cadres`).")
+    async def cadre_count(self, info: Info) -> int:
+        loader = info.context.loaders(cadres.serving_areas, self.kind, info.context.now)
+        return len({serving.cadre_id for serving in await loader.load(self.record.id)})
 
     @strawberry.field(description="Issues not closed or rejected, oldest first.")
     async def open_issues(
@@ -103,7 +187,7 @@ class Area:
         request = info.context.page(first, after)
         loaders = info.context.loaders
         page = await loaders(issues.open_pages_in_areas, self.kind, request).load(self.record.id)
-        counter = loaders(issues.open_counts_in_areas, self.kind)
+        counter = loaders(counts.open_issues, self.kind)
         return connection(page, Issue.of, lambda: counter.load(self.record.id))
 
     @strawberry.field(
@@ -124,24 +208,31 @@ async def load_area(info: Info, kind: AreaKind, area_id: int | None) -> AreaReco
 
 
 async def child_connection(
-    info: Info, kind: AreaKind, parent_id: int, first: int | None, after: str | None
-) -> Connection[Zone] | Connection[Grid]:
-    request = info.context.page(first, after)
-    page = await info.context.db.read(areas.listing, kind, parent_id, request)
-
-    async def count() -> int:
-        return await info.context.db.read(areas.count, kind, parent_id)
-
-    return connection(page, AREA_TYPES[kind].of, count)  # type: ignore[return-value]
+    info: Info,
+    kind: AreaKind,
+    parent_id: int,
+    where: AreaFilterInput | None,
+    first: int | None,
+    after: str | None,
+) -> Connection[Any]:
+    request, condition = info.context.page(first, after), area_filter(where, None)
+    loaders = info.context.loaders
+    page = await loaders(areas.child_pages, kind, condition, request).load(parent_id)
+    counter = loaders(areas.child_counts, kind, condition)
+    return connection(page, AREA_TYPES[kind].of, lambda: counter.load(parent_id))
 
 
 @strawberry.type(description="The whole managed area of an industrial park.")
 class Park(Area):
     @strawberry.field
     async def zones(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        filter: AreaFilterInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[Zone]:
-        return await child_connection(info, "zone", self.record.id, first, after)  # type: ignore[return-value]
+        return await child_connection(info, "zone", self.record.id, filter, first, after)
 
 
 @strawberry.type(description="A large division of a park (片区).")
@@ -153,9 +244,13 @@ class Zone(Area):
 
     @strawberry.field
     async def grids(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        filter: AreaFilterInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[Grid]:
-        return await child_connection(info, "grid", self.record.id, first, after)  # type: ignore[return-value]
+        return await child_connection(info, "grid", self.record.id, filter, first, after)
 
 
 @strawberry.type(description="A block of a zone (网格); every enterprise belongs to at most one.")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import strawberry
 from starlette.requests import Request
@@ -52,6 +53,11 @@ class Context:
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db)
+
+    @property
+    def today(self) -> date:
+        """Today in the park's time zone: due dates and 'overdue' follow it."""
+        return self.now.astimezone(ZoneInfo(self.api.timezone)).date()
 
     def page(self, first: int | None, after: str | None) -> PageRequest:
         return page_request(first, after, self.api.default_page_size, self.api.max_page_size)

@@ -10,7 +10,7 @@ import strawberry
 
 from resolvers import cadres, issues
 from resolvers.records import EnterpriseRecord
-from schema.areas import Grid, Zone, checked_precision, load_area
+from schema.areas import Grid, Zone, checked_precision, load_area, point_geojson
 from schema.connection import Connection, connection
 from schema.context import Info
 from schema.convert import from_record
@@ -23,10 +23,6 @@ if TYPE_CHECKING:
 IssueType = Annotated["Issue", strawberry.lazy("schema.ledger")]
 VisitType = Annotated["Visit", strawberry.lazy("schema.ledger")]
 CadreType = Annotated["Cadre", strawberry.lazy("schema.people")]
-
-
-def point_geojson(lon: float, lat: float, precision: int) -> dict[str, object]:
-    return {"type": "Point", "coordinates": [round(lon, precision), round(lat, precision)]}
 
 
 @strawberry.type(description="A firm at a point location.")
@@ -43,9 +39,14 @@ class Enterprise:
 
     @strawberry.field(description="The location as a GeoJSON Point.")
     def location(self, precision: int = 6) -> GeoJSON:
-        return GeoJSON(
-            point_geojson(self.record.lon, self.record.lat, checked_precision(precision))
-        )
+        return point_geojson(self.record.lon, self.record.lat, checked_precision(precision))
+
+    @strawberry.field(
+        description="Geodesic distance from the query's reference point (near, nearest);"
+        " null when the query has none."
+    )
+    def distance_meters(self) -> float | None:
+        return self.record.distance_m
 
     @strawberry.field(description="The grid whose boundary covers the point; null when none.")
     async def grid(self, info: Info) -> Grid | None:

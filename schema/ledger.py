@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
-from zoneinfo import ZoneInfo
 
 import strawberry
 from strawberry.scalars import JSON
@@ -20,7 +19,6 @@ if TYPE_CHECKING:
     from schema.enterprise import Enterprise
 
 EnterpriseType = Annotated["Enterprise", strawberry.lazy("schema.enterprise")]
-PARK_TIMEZONE = ZoneInfo("Asia/Shanghai")
 OPEN = {"reported", "accepted", "in_progress", "resolved", "verified"}
 
 
@@ -29,10 +27,6 @@ async def load_enterprise(info: Info, enterprise_id: int) -> EnterpriseType | No
 
     found = await info.context.loaders(enterprises.by_ids).load(enterprise_id)
     return Enterprise.of(found) if found else None
-
-
-def park_today(now: datetime) -> date:
-    return now.astimezone(PARK_TIMEZONE).date()
 
 
 @strawberry.type(description="One change in the append-only log.")
@@ -85,7 +79,7 @@ class Issue:
     @strawberry.field(description="Open and past its due date in the park's time zone.")
     def overdue(self, info: Info) -> bool:
         due = self.record.due_date
-        return self.record.status in OPEN and due is not None and due < park_today(info.context.now)
+        return self.record.status in OPEN and due is not None and due < info.context.today
 
     @strawberry.field
     async def enterprise(self, info: Info) -> EnterpriseType | None:

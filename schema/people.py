@@ -33,6 +33,13 @@ class Cadre:
     def of(cls, record: CadreRecord) -> Cadre:
         return from_record(cls, record, id=graphql_id(record))
 
+    @strawberry.field(
+        description="Distance from the query's reference point to the nearest enterprise the"
+        " cadre serves (nearestCadres); null elsewhere."
+    )
+    def distance_meters(self) -> float | None:
+        return self.record.distance_m
+
     @strawberry.field(description="Assignments held at `at` (default now).")
     async def assignments(self, info: Info, at: datetime | None = None) -> list[Assignment]:
         moment = at or info.context.now

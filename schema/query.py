@@ -1,20 +1,21 @@
-"""The Query root."""
+"""The Query root: lookups and lists of areas, a point's place (see schema.search for the
+filtered and nearest-neighbour queries)."""
 
 from __future__ import annotations
 
 import strawberry
 
-from geo import validate
-from geo.validate import GeometryError
-from parkgrid.errors import InvalidGeometry, InvalidInput, NotFound
+from parkgrid.errors import InvalidInput, NotFound
 from resolvers import areas, enterprises, issues
 from resolvers.records import AreaKind, AreaRecord
-from schema.areas import Grid, Park, Zone, child_connection, load_area
+from schema.areas import Grid, Park, Zone, load_area
 from schema.connection import Connection, connection
 from schema.context import Info
 from schema.enterprise import Enterprise
+from schema.inputs import AreaFilterInput, area_filter, checked_point
 from schema.ledger import Issue
 from schema.people import Cadre, load_cadre
+from schema.search import SearchQuery
 
 
 async def area_by_code(info: Info, kind: AreaKind, code: str) -> AreaRecord | None:
@@ -22,17 +23,34 @@ async def area_by_code(info: Info, kind: AreaKind, code: str) -> AreaRecord | No
     return found
 
 
-async def required_area(info: Info, kind: AreaKind, code: str, field: str) -> AreaRecord:
-    found = await area_by_code(info, kind, code)
-    if found is None:
+async def required_parent(info: Info, kind: AreaKind, code: str | None, field: str) -> str | None:
+    if code is not None and await area_by_code(info, kind, code) is None:
         raise NotFound(f"no {kind} has code {code!r}", field=field)
-    return found
+    return code
 
 
 def parse_id(value: str, field: str) -> int:
     if not value.isdigit():
         raise InvalidInput(f"{value!r} is not an id", field=field)
     return int(value)
+
+
+async def area_list(
+    info: Info,
+    kind: AreaKind,
+    parent: str | None,
+    where: AreaFilterInput | None,
+    first: int | None,
+    after: str | None,
+) -> Connection[Park] | Connection[Zone] | Connection[Grid]:
+    request, condition = info.context.page(first, after), area_filter(where, parent)
+    page = await info.context.db.read(areas.listing, kind, condition, request)
+
+    async def count() -> int:
+        return await info.context.db.read(areas.count, kind, condition)
+
+    to_node = {"park": Park.of, "zone": Zone.of, "grid": Grid.of}[kind]
+    return connection(page, to_node, count)  # type: ignore[return-value]
 
 
 @strawberry.type(description="Where a point belongs: by grid membership, else by cover.")
@@ -43,18 +61,16 @@ class Location:
 
 
 @strawberry.type
-class Query:
+class Query(SearchQuery):
     @strawberry.field
     async def parks(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        filter: AreaFilterInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[Park]:
-        request = info.context.page(first, after)
-        page = await info.context.db.read(areas.listing, "park", None, request)
-
-        async def count() -> int:
-            return await info.context.db.read(areas.count, "park", None)
-
-        return connection(page, Park.of, count)
+        return await area_list(info, "park", None, filter, first, after)  # type: ignore[return-value]
 
     @strawberry.field
     async def park(self, info: Info, code: str) -> Park | None:
@@ -66,11 +82,12 @@ class Query:
         self,
         info: Info,
         park: str | None = None,
+        filter: AreaFilterInput | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Zone]:
-        parent = await required_area(info, "park", park, "park") if park else None
-        return await child_connection(info, "zone", parent.id if parent else None, first, after)  # type: ignore[arg-type,return-value]
+        parent = await required_parent(info, "park", park, "park")
+        return await area_list(info, "zone", parent, filter, first, after)  # type: ignore[return-value]
 
     @strawberry.field
     async def zone(self, info: Info, code: str) -> Zone | None:
@@ -82,11 +99,12 @@ class Query:
         self,
         info: Info,
         zone: str | None = None,
+        filter: AreaFilterInput | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Grid]:
-        parent = await required_area(info, "zone", zone, "zone") if zone else None
-        return await child_connection(info, "grid", parent.id if parent else None, first, after)  # type: ignore[arg-type,return-value]
+        parent = await required_parent(info, "zone", zone, "zone")
+        return await area_list(info, "grid", parent, filter, first, after)  # type: ignore[return-value]
 
     @strawberry.field
     async def grid(self, info: Info, code: str) -> Grid | None:
@@ -109,10 +127,7 @@ class Query:
 
     @strawberry.field(description="The park, zone and grid a WGS 84 point belongs to.")
     async def locate(self, info: Info, lon: float, lat: float) -> Location:
-        try:
-            validate.lon_lat(lon, lat)
-        except GeometryError as exc:
-            raise InvalidGeometry(str(exc), field="lon/lat") from exc
+        checked_point(lon, lat, "lon/lat")
         found = await info.context.db.read(areas.locate, lon, lat)
         park, zone, grid = (
             await load_area(info, "park", found.park_id),

@@ -1,0 +1,194 @@
+"""Filters compiled to SQL conditions with bound parameters.
+
+Each filter is a frozen dataclass (hashable, so DataLoaders can be keyed by it); `where`
+returns the SQL conditions and their parameters, which callers AND together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from geo import sql as geosql
+
+Params = dict[str, Any]
+BBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Near:
+    lon: float
+    lat: float
+    meters: float
+
+
+@dataclass
+class Conditions:
+    """SQL conditions (ANDed) and the parameters they bind."""
+
+    sql: list[str] = field(default_factory=list)
+    params: Params = field(default_factory=dict)
+
+    def add(self, condition: str, **params: Any) -> None:
+        self.sql.append(condition)
+        self.params.update(params)
+
+    def text(self) -> str:
+        return " AND ".join(self.sql) if self.sql else "TRUE"
+
+
+GRIDS_OF = {
+    "park": (
+        "SELECT g.id FROM grid g JOIN zone z ON z.id = g.zone_id"
+        " JOIN park p ON p.id = z.park_id WHERE p.code = :{name}"
+    ),
+    "zone": "SELECT g.id FROM grid g JOIN zone z ON z.id = g.zone_id WHERE z.code = :{name}",
+    "grid": "SELECT g.id FROM grid g WHERE g.code = :{name}",
+}
+ENVELOPE = "ST_MakeEnvelope(:{p}_w, :{p}_s, :{p}_e, :{p}_n, 4326)"
+OPEN_ISSUE_OF = "EXISTS (SELECT 1 FROM issue i WHERE i.enterprise_id = e.id AND {open})"
+CURRENT_LIAISON_OF = (
+    "EXISTS (SELECT 1 FROM assignment a WHERE a.enterprise_id = e.id AND a.role = 'liaison'"
+    " AND a.valid_from <= now() AND (a.valid_to IS NULL OR a.valid_to > now()))"
+)
+OPEN = "i.status NOT IN ('closed', 'rejected')"
+
+
+def envelope(prefix: str, bbox: BBox) -> tuple[str, Params]:
+    west, south, east, north = bbox
+    params = {f"{prefix}_w": west, f"{prefix}_s": south, f"{prefix}_e": east, f"{prefix}_n": north}
+    return ENVELOPE.format(p=prefix), params
+
+
+def add_membership(conditions: Conditions, column: str, codes: dict[str, str | None]) -> None:
+    """Enterprises (by their grid column) under the park, zone and grid codes given."""
+    for kind, code in codes.items():
+        if code is not None:
+            name = f"f_{kind}"
+            conditions.add(f"{column} IN ({GRIDS_OF[kind].format(name=name)})", **{name: code})
+
+
+def add_bbox(conditions: Conditions, column: str, bbox: BBox | None, exact: bool) -> None:
+    if bbox is not None:
+        box, params = envelope("f_bbox", bbox)
+        test = f"ST_Intersects({column}, {box})" if exact else f"{column} && {box}"
+        conditions.add(test, **params)
+
+
+def add_intersects(conditions: Conditions, column: str, geometry: bytes | None) -> None:
+    if geometry is not None:
+        bound = geosql.bound_geometry("f_geom")
+        conditions.add(f"ST_Intersects({column}, {bound})", f_geom=geometry)
+
+
+def add_flag(conditions: Conditions, flag: bool | None, test: str) -> None:
+    if flag is not None:
+        conditions.add(test if flag else f"NOT {test}")
+
+
+def like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@dataclass(frozen=True)
+class InAreas:
+    """Restrict to the enterprises under a park, zone and/or grid (codes)."""
+
+    park: str | None = None
+    zone: str | None = None
+    grid: str | None = None
+
+    def area_codes(self) -> dict[str, str | None]:
+        return {"park": self.park, "zone": self.zone, "grid": self.grid}
+
+
+@dataclass(frozen=True)
+class EnterpriseFilter(InAreas):
+    bbox: BBox | None = None
+    intersects: bytes | None = None
+    near: Near | None = None
+    industry: str | None = None
+    has_open_issues: bool | None = None
+    without_liaison: bool | None = None
+    search: str | None = None
+
+    def where(self) -> Conditions:
+        conditions = Conditions()
+        add_membership(conditions, "e.grid_id", self.area_codes())
+        add_bbox(conditions, "e.location", self.bbox, exact=False)
+        add_intersects(conditions, "e.location", self.intersects)
+        self.add_near(conditions)
+        if self.industry is not None:
+            conditions.add("e.industry = :f_industry", f_industry=self.industry)
+        add_flag(conditions, self.has_open_issues, OPEN_ISSUE_OF.format(open=OPEN))
+        add_flag(conditions, self.without_liaison, f"NOT {CURRENT_LIAISON_OF}")
+        if self.search:
+            pattern = like_pattern(self.search)
+            conditions.add("(e.name ILIKE :f_search OR e.uscc ILIKE :f_search)", f_search=pattern)
+        return conditions
+
+    def add_near(self, conditions: Conditions) -> None:
+        if self.near is not None:
+            point = f"{geosql.bound_point('f_lon', 'f_lat')}::geography"
+            near = self.near
+            conditions.add(
+                f"ST_DWithin(e.location::geography, {point}, :f_meters)",
+                f_lon=near.lon, f_lat=near.lat, f_meters=near.meters,
+            )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AreaFilter:
+    parent: str | None = None
+    bbox: BBox | None = None
+    intersects: bytes | None = None
+    contains_point: tuple[float, float] | None = None
+
+    def where(self, parent_column: str | None, parent_table: str | None) -> Conditions:
+        conditions = Conditions()
+        if self.parent is not None and parent_column and parent_table:
+            subquery = f"SELECT id FROM {parent_table} WHERE code = :f_parent"
+            conditions.add(f"t.{parent_column} IN ({subquery})", f_parent=self.parent)
+        add_bbox(conditions, "t.boundary", self.bbox, exact=True)
+        add_intersects(conditions, "t.boundary", self.intersects)
+        if self.contains_point is not None:
+            lon, lat = self.contains_point
+            point = geosql.bound_point("f_px", "f_py")
+            conditions.add(f"ST_Covers(t.boundary, {point})", f_px=lon, f_py=lat)
+        return conditions
+
+
+@dataclass(frozen=True)
+class IssueFilter(InAreas):
+    statuses: tuple[str, ...] | None = None
+    categories: tuple[str, ...] | None = None
+    overdue: bool | None = None
+    bbox: BBox | None = None
+    reported_after: datetime | None = None
+    reported_before: datetime | None = None
+    due_before: date | None = None
+    today: date | None = None
+
+    def where(self) -> Conditions:
+        conditions = Conditions()
+        if self.statuses is not None:
+            conditions.add("i.status = ANY(:f_statuses)", f_statuses=list(self.statuses))
+        if self.categories is not None:
+            conditions.add("i.category = ANY(:f_categories)", f_categories=list(self.categories))
+        overdue = f"({OPEN} AND coalesce(i.due_date < :f_today, false))"
+        add_flag(conditions, self.overdue, overdue)
+        if self.overdue is not None:
+            conditions.params["f_today"] = self.today
+        add_membership(conditions, "e.grid_id", self.area_codes())
+        add_bbox(conditions, "e.location", self.bbox, exact=False)
+        self.add_times(conditions)
+        return conditions
+
+    def add_times(self, conditions: Conditions) -> None:
+        if self.reported_after is not None:
+            conditions.add("i.reported_at >= :f_after", f_after=self.reported_after)
+        if self.reported_before is not None:
+            conditions.add("i.reported_at < :f_before", f_before=self.reported_before)
+        if self.due_before is not None:
+            conditions.add("i.due_date < :f_due", f_due=self.due_before)

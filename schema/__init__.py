@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext
 from parkgrid.errors import ParkgridError
 from parkgrid.settings import ApiSettings
 from schema.errors import ErrorCodes
+from schema.limits import PageSizeLimiter
 from schema.query import Query
 from schema.scalars import SCALARS
 
@@ -39,6 +40,7 @@ def build_schema(api: ApiSettings) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=api.max_tokens),
             lambda: QueryDepthLimiter(max_depth=api.max_depth),
             lambda: MaxAliasesLimiter(max_alias_count=api.max_aliases),
+            lambda: PageSizeLimiter(cap=api.max_page_size),
             ParserCache,
             ValidationCache,
             lambda: ErrorCodes(should_mask_error=lambda _error: True),

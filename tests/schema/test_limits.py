@@ -75,3 +75,17 @@ def test_token_limit(counted) -> None:
 def test_invalid_query_has_a_code(counted) -> None:
     body, _ = run(counted, "{ grid(code: 1) { nope } }")
     assert {e["extensions"]["code"] for e in body["errors"]} == {"GRAPHQL_VALIDATION_FAILED"}
+
+
+def test_page_size_is_refused_before_any_sql(counted) -> None:
+    query = "query ($n: Int!) { parks { nodes { code } } grids(first: 2) { nodes { enterprises(first: $n) { totalCount } } } }"
+    body, statements = run(counted, query, {"n": 1000})
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"] == {"code": "PAGE_SIZE_EXCEEDED", "field": "first"}
+    assert statements == 0
+
+
+def test_nearest_k_is_refused_before_any_sql(counted) -> None:
+    body, statements = run(counted, "{ parks { totalCount } nearestEnterprises(lon: 112.9, lat: 28.7, k: 0) { uscc } }")
+    assert body["errors"][0]["extensions"] == {"code": "PAGE_SIZE_EXCEEDED", "field": "k"}
+    assert statements == 0

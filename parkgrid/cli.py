@@ -75,6 +75,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    from parkgrid.generate import Plan, generate
+
+    plan = Plan(args.parks, args.zones, args.grids, args.enterprises, args.seed)
+    print(generate(database_url(), plan))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from parkgrid.server import serve
 
@@ -104,6 +112,16 @@ def add_data(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     imp.add_argument("file")
     imp.add_argument("--crs", default="EPSG:4326", help="CRS of the input (default EPSG:4326)")
     imp.set_defaults(handler=cmd_import)
+    gen = commands.add_parser("generate", help="stream a large synthetic province (benchmarks)")
+    for name, default in (
+        ("parks", 10),
+        ("zones", 100),
+        ("grids", 10_000),
+        ("enterprises", 1_000_000),
+    ):
+        gen.add_argument(f"--{name}", type=int, default=default)
+    gen.add_argument("--seed", type=int, default=1)
+    gen.set_defaults(handler=cmd_generate)
 
 
 def parser() -> argparse.ArgumentParser:

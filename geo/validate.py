@@ -9,7 +9,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
-from geo.shape import as_multipolygon, from_geojson
+from geo.shape import as_multipolygon, flatten, from_geojson
 from geo.srid import LAT_RANGE, LON_RANGE, STORAGE_SRID
 
 AREA_TYPES = ("Polygon", "MultiPolygon")
@@ -20,6 +20,7 @@ class GeometryError(ValueError):
 
 
 def parse(value: Any, allowed: tuple[str, ...]) -> BaseGeometry:
+    """A non-empty geometry of an allowed GeoJSON type, altitudes dropped (storage is 2D)."""
     if not isinstance(value, dict) or "type" not in value:
         raise GeometryError("must be a GeoJSON geometry object with a 'type'")
     if value["type"] not in allowed:
@@ -30,7 +31,7 @@ def parse(value: Any, allowed: tuple[str, ...]) -> BaseGeometry:
         raise GeometryError(f"malformed {value['type']} coordinates ({exc})") from exc
     if geometry.is_empty:
         raise GeometryError("is empty")
-    return geometry
+    return flatten(geometry)
 
 
 def check_lon_lat(geometry: BaseGeometry) -> None:

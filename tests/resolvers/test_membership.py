@@ -37,10 +37,14 @@ def test_moving_an_enterprise_recomputes_its_grid(two_grids: Connection) -> None
         {"x": X0 + 1.5 * D, "y": MID_Y, "id": enterprise},
     )
     assert grid_code_of(two_grids, enterprise) == "G-A"
-    moves = two_grids.execute(
-        text("SELECT changes FROM event WHERE subject_id = :id AND action = 'grid_changed'"),
-        {"id": enterprise},
-    ).scalars().all()
+    moves = (
+        two_grids.execute(
+            text("SELECT changes FROM event WHERE subject_id = :id AND action = 'grid_changed'"),
+            {"id": enterprise},
+        )
+        .scalars()
+        .all()
+    )
     assert moves == [{"grid": ["G-B", "G-A"]}]
 
 

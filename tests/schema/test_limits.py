@@ -86,6 +86,8 @@ def test_page_size_is_refused_before_any_sql(counted) -> None:
 
 
 def test_nearest_k_is_refused_before_any_sql(counted) -> None:
-    body, statements = run(counted, "{ parks { totalCount } nearestEnterprises(lon: 112.9, lat: 28.7, k: 0) { uscc } }")
+    body, statements = run(
+        counted, "{ parks { totalCount } nearestEnterprises(lon: 112.9, lat: 28.7, k: 0) { uscc } }"
+    )
     assert body["errors"][0]["extensions"] == {"code": "PAGE_SIZE_EXCEEDED", "field": "k"}
     assert statements == 0

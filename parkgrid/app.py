@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
@@ -40,6 +41,12 @@ class ParkGraphQL(GraphQL[Context, None]):
         return Context(
             request=request, response=response, db=db, api=self.api, now=datetime.now(UTC)
         )
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
 
     async def process_result(
         self, request: Request, result: ExecutionResult

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from geo import sql as geosql
 from resolvers.filters import AreaFilter, Conditions
 from resolvers.pagination import Page, PageRequest, make_page
-from resolvers.records import AreaKind, AreaMeasures, AreaRecord, Location, record
+from resolvers.records import AreaKind, AreaMeasures, AreaRecord, record
 from resolvers.scope import AREA_KEYS, PARENTS, TABLES
 
 
@@ -131,23 +131,30 @@ def measures(conn: Connection, kind: AreaKind, ids: Sequence[int]) -> dict[int, 
 
 LOCATE = f"""
 WITH p AS (SELECT {geosql.bound_point()} AS geom),
-member AS (SELECT parkgrid_grid_for_point(p.geom) AS grid_id FROM p),
-by_grid AS (
-    SELECT g.id AS grid_id, z.id AS zone_id, z.park_id
-    FROM member m JOIN grid g ON g.id = m.grid_id JOIN zone z ON z.id = g.zone_id
+grid_hit AS (
+    SELECT g.id, g.code, g.name, g.zone_id FROM grid g, p
+    WHERE g.id = parkgrid_grid_for_point(p.geom)
+),
+zone_hit AS (
+    SELECT z.id, z.code, z.name, z.park_id FROM zone z, p
+    WHERE z.id = coalesce(
+        (SELECT zone_id FROM grid_hit),
+        (SELECT z2.id FROM zone z2 WHERE ST_Covers(z2.boundary, p.geom) ORDER BY z2.code LIMIT 1))
+),
+park_hit AS (
+    SELECT k.id, k.code, k.name FROM park k, p
+    WHERE k.id = coalesce(
+        (SELECT park_id FROM zone_hit),
+        (SELECT k2.id FROM park k2 WHERE ST_Covers(k2.boundary, p.geom) ORDER BY k2.code LIMIT 1))
 )
-SELECT
-    (SELECT grid_id FROM by_grid) AS grid_id,
-    coalesce((SELECT zone_id FROM by_grid),
-             (SELECT z.id FROM zone z, p WHERE ST_Covers(z.boundary, p.geom)
-              ORDER BY z.code LIMIT 1)) AS zone_id,
-    coalesce((SELECT park_id FROM by_grid),
-             (SELECT k.id FROM park k, p WHERE ST_Covers(k.boundary, p.geom)
-              ORDER BY k.code LIMIT 1)) AS park_id
+SELECT 'grid' AS kind, id, code, name, zone_id AS parent_id FROM grid_hit
+UNION ALL SELECT 'zone', id, code, name, park_id FROM zone_hit
+UNION ALL SELECT 'park', id, code, name, NULL::bigint FROM park_hit
 """
 
 
-def locate(conn: Connection, lon: float, lat: float) -> Location:
-    """The grid by the membership rule; zone and park by the grid, or by cover without one."""
-    row = conn.execute(text(LOCATE), {"lon": lon, "lat": lat}).one()
-    return record(Location, row)
+def locate(conn: Connection, lon: float, lat: float) -> dict[AreaKind, AreaRecord]:
+    """The grid by the membership rule; its zone and park, or those covering the point
+    when no grid does. One statement."""
+    rows = conn.execute(text(LOCATE), {"lon": lon, "lat": lat})
+    return {row.kind: record(AreaRecord, row) for row in rows}

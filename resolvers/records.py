@@ -127,10 +127,3 @@ class EventRecord:
     action: str
     changes: dict[str, Any]
     note: str | None
-
-
-@dataclass(frozen=True)
-class Location:
-    park_id: int | None
-    zone_id: int | None
-    grid_id: int | None

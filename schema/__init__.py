@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -20,6 +21,8 @@ from schema.errors import ErrorCodes
 from schema.limits import PageSizeLimiter
 from schema.query import Query
 from schema.scalars import SCALARS
+
+CACHE_SIZE = 512
 
 
 class ParkSchema(strawberry.Schema):
@@ -33,16 +36,21 @@ class ParkSchema(strawberry.Schema):
 
 
 def build_schema(api: ApiSettings) -> strawberry.Schema:
+    # Extensions are built per request, but the limit rules are made once: the validation
+    # cache is keyed by the rule classes, so new classes per request would defeat it.
+    limits: list[type[ASTValidationRule]] = [
+        depth_rule(api.max_depth, None),
+        alias_rule(api.max_aliases),
+    ]
     return ParkSchema(
         query=Query,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=api.max_tokens),
-            lambda: QueryDepthLimiter(max_depth=api.max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=api.max_aliases),
+            lambda: ParserCache(maxsize=CACHE_SIZE),
+            lambda: AddValidationRules(limits),
+            lambda: ValidationCache(maxsize=CACHE_SIZE),
             lambda: PageSizeLimiter(cap=api.max_page_size),
-            ParserCache,
-            ValidationCache,
             lambda: ErrorCodes(should_mask_error=lambda _error: True),
         ],
     )

@@ -8,7 +8,7 @@ import strawberry
 from parkgrid.errors import InvalidInput, NotFound
 from resolvers import areas, enterprises, issues
 from resolvers.records import AreaKind, AreaRecord
-from schema.areas import Grid, Park, Zone, load_area
+from schema.areas import Grid, Park, Zone
 from schema.connection import Connection, connection
 from schema.context import Info
 from schema.enterprise import Enterprise
@@ -129,11 +129,9 @@ class Query(SearchQuery):
     async def locate(self, info: Info, lon: float, lat: float) -> Location:
         checked_point(lon, lat, "lon/lat")
         found = await info.context.db.read(areas.locate, lon, lat)
-        park, zone, grid = (
-            await load_area(info, "park", found.park_id),
-            await load_area(info, "zone", found.zone_id),
-            await load_area(info, "grid", found.grid_id),
-        )
+        for kind, area in found.items():
+            info.context.loaders(areas.by_ids, kind).prime(area.id, area)
+        park, zone, grid = (found.get(kind) for kind in ("park", "zone", "grid"))
         return Location(
             park=Park.of(park) if park else None,
             zone=Zone.of(zone) if zone else None,

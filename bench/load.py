@@ -1,0 +1,138 @@
+"""Load generators: pgbench for the raw SQL, wrk for /graphql; both report requests/s, p50, p95."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import quantiles
+
+from sqlalchemy.engine import make_url
+
+from bench.queries import BBOX_SIZE, CoreQuery, per_row
+from parkgrid import cluster
+from parkgrid.generate import PARK_GAP, PARK_SIZE, SOUTH, WEST, Plan
+
+LUA = """
+local parks, zones_per_park, grids_per_zone, per_row = {parks}, {zpp}, {gpz}, {per_row}
+function random_grid_code()
+  return string.format("G%03d%03d%04d", math.random(0, parks - 1),
+    math.random(0, zones_per_park - 1), math.random(0, grids_per_zone - 1))
+end
+function random_point()
+  local p = math.random(0, parks - 1)
+  local col, row = p % per_row, math.floor(p / per_row)
+  return {west} + col * {step} + math.random() * {size}, {south} + row * {step} + math.random() * {size}
+end
+function random_bbox()
+  local lon, lat = random_point()
+  return lon, lat, lon + {bbox}, lat + {bbox}
+end
+function setup(thread) thread:set("seed", math.random(1, 1000000)) end
+function init(args) math.randomseed(seed) end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local query = {query}
+request = function()
+  return wrk.format(nil, "/graphql", nil, '{{"query": ' .. query .. ', "variables": ' .. {variables} .. '}}')
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('RESULT {{"requests": %d, "seconds": %f, "p50_us": %f, "p95_us": %f, "errors": %d, "non2xx": %d}}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50), latency:percentile(95),
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+@dataclass(frozen=True)
+class Figures:
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    failures: int = 0
+
+
+def ensure_tool(name: str, package: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    if not cluster.can_apt():
+        raise SystemExit(f"{name} is missing: install it (`apt-get install {package}`)")
+    cluster.apt_install(package)
+    return shutil.which(name) or name
+
+
+def pgbench_path() -> str:
+    majors = cluster.installed_majors()
+    return (
+        str(cluster.bindir(majors[-1]) / "pgbench")
+        if majors
+        else ensure_tool("pgbench", "postgresql-contrib")
+    )
+
+
+def lua_script(plan: Plan, query: CoreQuery) -> str:
+    return LUA.format(
+        parks=plan.parks, zpp=plan.zones_per_park, gpz=plan.grids_per_zone, per_row=per_row(plan),
+        west=WEST, south=SOUTH, step=PARK_SIZE + PARK_GAP, size=PARK_SIZE, bbox=BBOX_SIZE,
+        query=json.dumps(json.dumps(query.graphql)), variables=query.variables_lua,
+    )  # fmt: skip
+
+
+def run_wrk(url: str, plan: Plan, query: CoreQuery, seconds: int, connections: int) -> Figures:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(lua_script(plan, query))
+        script.flush()
+        command = [
+            ensure_tool("wrk", "wrk"),
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "-s",
+            script.name,
+            url,
+        ]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    result = json.loads(output.split("RESULT ", 1)[1].splitlines()[0])
+    return Figures(
+        rps=result["requests"] / result["seconds"],
+        p50_ms=result["p50_us"] / 1000, p95_ms=result["p95_us"] / 1000,
+        failures=result["errors"] + result["non2xx"],
+    )  # fmt: skip
+
+
+def pgbench_args(url: str) -> list[str]:
+    parsed = make_url(url)
+    return [
+        "-h",
+        parsed.host or "127.0.0.1",
+        "-p",
+        str(parsed.port or 5432),
+        "-U",
+        parsed.username or "postgres",
+        str(parsed.database),
+    ]
+
+
+def run_pgbench(url: str, query: CoreQuery, seconds: int, connections: int) -> Figures:
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "query.sql"
+        script.write_text(query.sql)
+        command = [pgbench_path(), "-n", "-c", str(connections), "-j", "2", "-T", str(seconds),
+                   "-f", str(script), "-l", "--log-prefix", str(Path(folder) / "log"), *pgbench_args(url)]  # fmt: skip
+        output = subprocess.run(
+            command, capture_output=True, text=True, check=True, cwd=folder
+        ).stdout
+        latencies = [
+            int(line.split()[2])
+            for log in Path(folder).glob("log*")
+            for line in log.read_text().splitlines()
+        ]
+    tps = float(re.search(r"tps = ([0-9.]+)", output).group(1))  # type: ignore[union-attr]
+    cuts = quantiles(latencies, n=100)
+    return Figures(rps=tps, p50_ms=cuts[49] / 1000, p95_ms=cuts[94] / 1000)

@@ -1,0 +1,201 @@
+"""Benchmark the core queries: raw SQL (pgbench) against the service (wrk on /graphql), in one
+run on one database, with the server's memory sampled under load.
+
+    python -m bench.run [--generate] [--seconds 15] [--workers 2]
+
+Uses DATABASE_URL (default: the private cluster's `parkgrid_bench` database). With --generate
+it first builds the province (100 zones, 10,000 grids, 1,000,000 enterprises) into an empty
+database and reports generate's peak memory."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from bench.load import Figures, run_pgbench, run_wrk
+from bench.queries import CoreQuery, core_queries
+from parkgrid import cluster, migrate
+from parkgrid.generate import Plan
+from parkgrid.settings import ClusterSettings, normalise_url
+
+PARKGRID = str(Path(sys.executable).with_name("parkgrid"))
+
+
+def bench_url() -> str:
+    given = os.environ.get("DATABASE_URL")
+    if given:
+        return normalise_url(given)
+    base = cluster.up(ClusterSettings())
+    return make_url(base).set(database="parkgrid_bench").render_as_string(hide_password=False)
+
+
+def generate(url: str, plan: Plan) -> float:
+    """Run `parkgrid generate`; return its peak RSS in MB."""
+    cluster.ensure_database(url)
+    migrate.upgrade(url)
+    arguments = [
+        f"--{k}={v}"
+        for k, v in (
+            ("parks", plan.parks),
+            ("zones", plan.zones),
+            ("grids", plan.grids),
+            ("enterprises", plan.enterprises),
+            ("seed", plan.seed),
+        )
+    ]
+    subprocess.run(
+        [PARKGRID, "generate", *arguments], env={**os.environ, "DATABASE_URL": url}, check=True
+    )
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_ready(port: int) -> None:
+    for _ in range(120):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit("the server did not become ready")
+
+
+def process_tree(root: int) -> list[int]:
+    children = Path(f"/proc/{root}/task/{root}/children")
+    found = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+    return [root, *(pid for child in found for pid in process_tree(child))]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class MemoryWatch(threading.Thread):
+    """Samples the RSS of every process of the server twice a second; keeps the maximum."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root, self.peak, self.running = root, 0.0, True
+
+    def run(self) -> None:
+        while self.running:
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                self.peak = max(self.peak, *(rss_mb(pid) for pid in process_tree(self.root)))
+            time.sleep(0.5)
+
+
+@contextmanager
+def server(url: str, workers: int) -> Iterator[tuple[int, MemoryWatch]]:
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "PORT": str(port), "PARKGRID_WORKERS": str(workers)}
+    env["PARKGRID_CLUSTER_DATA_DIR"] = str(
+        Path(env.get("TMPDIR", "/tmp")) / f"parkgrid-bench-{port}"
+    )
+    process = subprocess.Popen(
+        [PARKGRID, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    watch = MemoryWatch(process.pid)
+    try:
+        wait_ready(port)
+        watch.start()
+        yield port, watch
+    finally:
+        watch.running = False
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def check_answers(port: int, plan: Plan, query: CoreQuery) -> None:
+    """One request through /graphql before the load: it must answer without errors."""
+    sample = {
+        "code": "G000000" + "0000",
+        "lon": 110.06,
+        "lat": 26.06,
+        "bbox": [110.05, 26.05, 110.1, 26.1],
+    }
+    body = json.dumps({"query": query.graphql, "variables": sample}).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql", data=body, headers={"content-type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer = json.load(response)
+    if answer.get("errors"):
+        raise SystemExit(f"{query.name}: {answer['errors']}")
+
+
+def row(name: str, raw: Figures, service: Figures) -> str:
+    return (
+        f"| {name} | {raw.rps:,.0f} | {raw.p50_ms:.2f} | {raw.p95_ms:.2f} | {service.rps:,.0f}"
+        f" | {service.p50_ms:.2f} | {service.p95_ms:.2f} | {service.rps / raw.rps:.2f} | {service.failures} |"
+    )
+
+
+HEADER = (
+    "| query | raw SQL req/s | p50 ms | p95 ms | /graphql req/s | p50 ms | p95 ms | service/raw | failed |\n"
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+)
+
+
+def measure(url: str, plan: Plan, args: argparse.Namespace) -> None:
+    queries = core_queries(plan)
+    raw = {q.name: run_pgbench(url, q, args.seconds, args.connections) for q in queries}
+    with server(url, args.workers) as (port, watch):
+        endpoint = f"http://127.0.0.1:{port}"
+        rows = []
+        for query in queries:
+            check_answers(port, plan, query)
+            run_wrk(endpoint, plan, query, args.warmup, args.connections)
+            rows.append(
+                row(
+                    query.name,
+                    raw[query.name],
+                    run_wrk(endpoint, plan, query, args.seconds, args.connections),
+                )
+            )
+        peak = watch.peak
+    print(HEADER, *rows, sep="\n")
+    print(
+        f"\nserver: {args.workers} worker(s); peak RSS of any server process under load: {peak:.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--generate", action="store_true", help="build the province first")
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    plan, url = Plan(parks=10, zones=100, grids=10_000, enterprises=1_000_000, seed=1), bench_url()
+    if args.generate:
+        print(f"generate: peak RSS {generate(url, plan):.0f} MB")
+    measure(url, plan, args)
+
+
+if __name__ == "__main__":
+    main()

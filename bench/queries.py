@@ -15,7 +15,7 @@ POINT_SQL = """\\set park random(0, {last_park})
 LON = f"({WEST} + (:park % {{per_row}}) * {PARK_SIZE + PARK_GAP} + :u / 1e6 * {PARK_SIZE})"
 LAT = f"({SOUTH} + (:park / {{per_row}}) * {PARK_SIZE + PARK_GAP} + :v / 1e6 * {PARK_SIZE})"
 POINT = f"ST_SetSRID(ST_MakePoint({LON}, {LAT}), 4326)"
-BBOX_SIZE = 0.05
+BBOX_SIZE = 0.01  # about 1 km: a zoomed-in map view, some 700 enterprises
 
 GRID_DETAIL_SQL = """\\set gid random(1, {grids})
 SELECT json_build_object(

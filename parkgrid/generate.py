@@ -277,7 +277,7 @@ def finish(cursor: Any) -> None:
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
             f" (SELECT coalesce(max(id), 1) FROM {table}))"
         )
-    cursor.execute("ANALYZE")
+    cursor.execute("VACUUM ANALYZE")
 
 
 def generate(url: str, plan: Plan) -> str:

@@ -68,11 +68,11 @@ def add_membership(conditions: Conditions, column: str, codes: dict[str, str | N
             conditions.add(f"{column} IN ({GRIDS_OF[kind].format(name=name)})", **{name: code})
 
 
-def add_bbox(conditions: Conditions, column: str, bbox: BBox | None, exact: bool) -> None:
+def add_bbox(conditions: Conditions, column: str, bbox: BBox | None) -> None:
+    """Exact, edges included (`&&` alone compares float4 boxes rounded outward)."""
     if bbox is not None:
         box, params = envelope("f_bbox", bbox)
-        test = f"ST_Intersects({column}, {box})" if exact else f"{column} && {box}"
-        conditions.add(test, **params)
+        conditions.add(f"ST_Intersects({column}, {box})", **params)
 
 
 def add_intersects(conditions: Conditions, column: str, geometry: bytes | None) -> None:
@@ -116,7 +116,7 @@ class EnterpriseFilter(InAreas):
     def where(self) -> Conditions:
         conditions = Conditions()
         add_membership(conditions, "e.grid_id", self.area_codes())
-        add_bbox(conditions, "e.location", self.bbox, exact=False)
+        add_bbox(conditions, "e.location", self.bbox)
         add_intersects(conditions, "e.location", self.intersects)
         self.add_near(conditions)
         if self.industry is not None:
@@ -150,7 +150,7 @@ class AreaFilter:
         if self.parent is not None and parent_column and parent_table:
             subquery = f"SELECT id FROM {parent_table} WHERE code = :f_parent"
             conditions.add(f"t.{parent_column} IN ({subquery})", f_parent=self.parent)
-        add_bbox(conditions, "t.boundary", self.bbox, exact=True)
+        add_bbox(conditions, "t.boundary", self.bbox)
         add_intersects(conditions, "t.boundary", self.intersects)
         if self.contains_point is not None:
             lon, lat = self.contains_point
@@ -181,7 +181,7 @@ class IssueFilter(InAreas):
         if self.overdue is not None:
             conditions.params["f_today"] = self.today
         add_membership(conditions, "e.grid_id", self.area_codes())
-        add_bbox(conditions, "e.location", self.bbox, exact=False)
+        add_bbox(conditions, "e.location", self.bbox)
         self.add_times(conditions)
         return conditions
 

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from geographiclib.geodesic import Geodesic  # type: ignore[import-untyped]
+from geographiclib.geodesic import Geodesic
 from shapely import wkt
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, mapping, shape
 from shapely.geometry.base import BaseGeometry

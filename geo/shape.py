@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import shapely
@@ -40,6 +41,13 @@ def from_wkb(data: bytes | str) -> BaseGeometry:
 
 def point(lon: float, lat: float) -> Point:
     return Point(lon, lat)
+
+
+def round_like_postgres(value: float, digits: int) -> float:
+    """Round as PostgreSQL's round(value::numeric, digits) does: the number as written to 15
+    significant digits, halves away from zero (Python's round() goes by the binary value)."""
+    written = Decimal(f"{value:.15g}")
+    return float(written.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
 def to_ewkt(geometry: BaseGeometry, srid: int = STORAGE_SRID) -> str:

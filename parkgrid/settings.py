@@ -70,6 +70,9 @@ class ApiSettings(BaseSettings):
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=5_000, ge=1)
     graphiql: bool = True
+    fast_path: bool = Field(
+        default=True, description="Answer requests of the common shapes with one SQL statement."
+    )
     timezone: str = Field(
         default="Asia/Shanghai", description="Due dates and 'overdue' follow this time zone."
     )

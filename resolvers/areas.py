@@ -129,8 +129,8 @@ def measures(conn: Connection, kind: AreaKind, ids: Sequence[int]) -> dict[int, 
     return {row.id: record(AreaMeasures, row) for row in rows}
 
 
-LOCATE = f"""
-WITH p AS (SELECT {geosql.bound_point()} AS geom),
+HITS = """
+p AS (SELECT {point} AS geom),
 grid_hit AS (
     SELECT g.id, g.code, g.name, g.zone_id FROM grid g, p
     WHERE g.id = parkgrid_grid_for_point(p.geom)
@@ -146,11 +146,22 @@ park_hit AS (
     WHERE k.id = coalesce(
         (SELECT park_id FROM zone_hit),
         (SELECT k2.id FROM park k2 WHERE ST_Covers(k2.boundary, p.geom) ORDER BY k2.code LIMIT 1))
-)
+)"""
+
+
+def located(point: str) -> str:
+    """CTEs grid_hit, zone_hit and park_hit: where the point (SQL) belongs."""
+    return "WITH " + HITS.format(point=point)
+
+
+LOCATE = (
+    located(geosql.bound_point())
+    + """
 SELECT 'grid' AS kind, id, code, name, zone_id AS parent_id FROM grid_hit
 UNION ALL SELECT 'zone', id, code, name, park_id FROM zone_hit
 UNION ALL SELECT 'park', id, code, name, NULL::bigint FROM park_hit
 """
+)
 
 
 def locate(conn: Connection, lon: float, lat: float) -> dict[AreaKind, AreaRecord]:

@@ -121,16 +121,26 @@ def pages_in_areas(
     return {area_id: make_page(grouped[area_id], request, order.key) for area_id in ids}
 
 
-NEAREST = f"""
-    SELECT * FROM (
-        SELECT {COLUMNS}, {DISTANCE} AS distance_m FROM enterprise e
-        ORDER BY e.location::geography <-> {REFERENCE} LIMIT :candidates
-    ) AS candidate
-    ORDER BY distance_m, uscc LIMIT :k
-"""
+def nearest_sql(columns: str, reference: str, candidates: str, k: str) -> str:
+    """The k nearest by the geography index (sphere), re-ranked on the spheroid."""
+    distance = f"ST_Distance(e.location::geography, {reference})"
+    return f"""
+        SELECT * FROM (
+            SELECT {columns}, {distance} AS distance_m FROM enterprise e
+            ORDER BY e.location::geography <-> {reference} LIMIT {candidates}
+        ) AS candidate
+        ORDER BY distance_m, uscc LIMIT {k}
+    """
+
+
+def knn_candidates(k: int) -> int:
+    return k + k // 2 + KNN_SLACK
+
+
+NEAREST = nearest_sql(COLUMNS, REFERENCE, ":candidates", ":k")
 
 
 def nearest(conn: Connection, lon: float, lat: float, k: int) -> list[EnterpriseRecord]:
     """The k nearest by the geography index (sphere), re-ranked on the spheroid."""
-    params = {"f_lon": lon, "f_lat": lat, "k": k, "candidates": k + k // 2 + KNN_SLACK}
+    params = {"f_lon": lon, "f_lat": lat, "k": k, "candidates": knn_candidates(k)}
     return [record(EnterpriseRecord, row) for row in conn.execute(text(NEAREST), params)]

@@ -5,14 +5,39 @@ returns the SQL conditions and their parameters, which callers AND together."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from geo import sql as geosql
+from geo import validate
+from geo.validate import GeometryError
+from parkgrid.errors import InvalidGeometry, InvalidInput
 
 Params = dict[str, Any]
 BBox = tuple[float, float, float, float]
+
+
+def checked_point(lon: float, lat: float, field: str) -> tuple[float, float]:
+    try:
+        validate.lon_lat(lon, lat)
+    except GeometryError as exc:
+        raise InvalidGeometry(str(exc), field=field) from exc
+    return lon, lat
+
+
+def checked_bbox(values: list[float] | None, field: str) -> BBox | None:
+    if values is None:
+        return None
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise InvalidInput("must be 4 numbers: [minLon, minLat, maxLon, maxLat]", field=field)
+    west, south, east, north = values
+    checked_point(west, south, field)
+    checked_point(east, north, field)
+    if west > east or south > north:
+        raise InvalidInput("min must not exceed max (no antimeridian crossing)", field=field)
+    return west, south, east, north
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext
 from parkgrid.errors import ParkgridError
 from parkgrid.settings import ApiSettings
 from schema.errors import ErrorCodes
+from schema.fastpath import FastPath
 from schema.limits import PageSizeLimiter
 from schema.query import Query
 from schema.scalars import SCALARS
@@ -51,6 +52,7 @@ def build_schema(api: ApiSettings) -> strawberry.Schema:
             lambda: AddValidationRules(limits),
             lambda: ValidationCache(maxsize=CACHE_SIZE),
             lambda: PageSizeLimiter(cap=api.max_page_size),
+            FastPath,
             lambda: ErrorCodes(should_mask_error=lambda _error: True),
         ],
     )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 
+from geo.shape import round_like_postgres
 from geo.sql import MAX_PRECISION
 from parkgrid.errors import InvalidInput
 from resolvers import areas, cadres, counts, enterprises, issues
@@ -44,7 +45,8 @@ def checked_tolerance(meters: float) -> float:
 
 
 def point_geojson(lon: float, lat: float, precision: int) -> GeoJSON:
-    return GeoJSON({"type": "Point", "coordinates": [round(lon, precision), round(lat, precision)]})
+    coordinates = [round_like_postgres(lon, precision), round_like_postgres(lat, precision)]
+    return GeoJSON({"type": "Point", "coordinates": coordinates})
 
 
 def checked_precision(precision: int) -> int:

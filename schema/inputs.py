@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 from enum import Enum
 
@@ -12,7 +11,14 @@ from geo import validate
 from geo.shape import to_ewkb
 from geo.validate import GeometryError
 from parkgrid.errors import InvalidGeometry, InvalidInput
-from resolvers.filters import AreaFilter, BBox, EnterpriseFilter, IssueFilter, Near
+from resolvers.filters import (
+    AreaFilter,
+    EnterpriseFilter,
+    IssueFilter,
+    Near,
+    checked_bbox,
+    checked_point,
+)
 from schema.enums import IssueCategory, IssueStatus
 from schema.scalars import GeoJSON
 
@@ -81,27 +87,6 @@ class IssueFilterInput:
     reported_after: datetime | None = None
     reported_before: datetime | None = None
     due_before: date | None = None
-
-
-def checked_point(lon: float, lat: float, field: str) -> tuple[float, float]:
-    try:
-        validate.lon_lat(lon, lat)
-    except GeometryError as exc:
-        raise InvalidGeometry(str(exc), field=field) from exc
-    return lon, lat
-
-
-def checked_bbox(values: list[float] | None, field: str) -> BBox | None:
-    if values is None:
-        return None
-    if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise InvalidInput("must be 4 numbers: [minLon, minLat, maxLon, maxLat]", field=field)
-    west, south, east, north = values
-    checked_point(west, south, field)
-    checked_point(east, north, field)
-    if west > east or south > north:
-        raise InvalidInput("min must not exceed max (no antimeridian crossing)", field=field)
-    return west, south, east, north
 
 
 def checked_geometry(value: GeoJSON | None, field: str) -> bytes | None:

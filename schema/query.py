@@ -7,12 +7,13 @@ import strawberry
 
 from parkgrid.errors import InvalidInput, NotFound
 from resolvers import areas, enterprises, issues
+from resolvers.filters import checked_point
 from resolvers.records import AreaKind, AreaRecord
 from schema.areas import Grid, Park, Zone
 from schema.connection import Connection, connection
 from schema.context import Info
 from schema.enterprise import Enterprise
-from schema.inputs import AreaFilterInput, area_filter, checked_point
+from schema.inputs import AreaFilterInput, area_filter
 from schema.ledger import Issue
 from schema.people import Cadre, load_cadre
 from schema.search import SearchQuery

@@ -6,6 +6,7 @@ import strawberry
 
 from parkgrid.errors import InvalidInput
 from resolvers import cadres, enterprises, issues
+from resolvers.filters import checked_point
 from schema.connection import Connection, connection
 from schema.context import Info
 from schema.enterprise import Enterprise
@@ -13,7 +14,6 @@ from schema.inputs import (
     EnterpriseFilterInput,
     EnterpriseOrder,
     IssueFilterInput,
-    checked_point,
     enterprise_filter,
     issue_filter,
 )

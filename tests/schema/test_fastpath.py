@@ -1,0 +1,121 @@
+"""The compiled fast path answers exactly what field-by-field execution answers, in one
+statement; shapes it does not know, and requests that fail, take the ordinary path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from starlette.testclient import TestClient
+
+from parkgrid.app import create_app
+from parkgrid.settings import ApiSettings, DatabaseSettings
+
+GRID = "430624101001001"
+ENTERPRISE_FIELDS = "__typename uscc name industry address location location3: location(precision: 3) grid { code zone { code } }"
+COMPILED: list[tuple[str, dict[str, Any]]] = [
+    (
+        "query ($code: String!) { grid(code: $code) { __typename code name enterpriseCount openIssueCount"
+        " overdueIssueCount areaSqM perimeterM boundary b2: boundary(precision: 2)"
+        " zone { code name park { code name } }"
+        f" enterprises(first: 5) {{ __typename totalCount pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ {ENTERPRISE_FIELDS} }} }} nodes {{ uscc }} }} }} }}",
+        {"code": GRID},
+    ),
+    ('{ zone(code: "430624101002") { code enterprises { totalCount edges { cursor } } } }', {}),
+    (
+        '{ park(code: "430624101") { enterpriseCount openIssueCount all: enterprises(first: 500) { totalCount pageInfo { hasNextPage endCursor } } none: enterprises(first: 0) { totalCount edges { cursor } pageInfo { hasNextPage endCursor } } } }',
+        {},
+    ),
+    ('{ grid(code: "no-such-grid") { code } missing: park(code: "x") { name } }', {}),
+    (
+        "query ($lon: Float!, $lat: Float!) { __typename locate(lon: $lon, lat: $lat) { __typename park { code } zone { code name } grid { code name enterpriseCount } } }",
+        {"lon": 112.87, "lat": 28.686},
+    ),
+    ("{ locate(lon: 113.5, lat: 28.0) { park { code } zone { code } grid { code } } }", {}),
+    ("{ locate(lon: 112.887, lat: 28.675) { grid { code } zone { code } } }", {}),
+    (
+        f"{{ nearestEnterprises(lon: 112.9, lat: 28.7, k: 20) {{ distanceMeters {ENTERPRISE_FIELDS} }} }}",
+        {},
+    ),
+    ("{ nearestEnterprises(lon: 112, lat: 28) { uscc distanceMeters } }", {}),
+    (
+        "query ($b: [Float!]!, $n: Int) { enterprises(filter: {bbox: $b}, first: $n) { totalCount edges { cursor node { uscc location distanceMeters } } pageInfo { hasNextPage endCursor } } }",
+        {"b": [112.86, 28.67, 112.9, 28.7], "n": 7},
+    ),
+    (
+        '{ enterprises(filter: {industry: "食品加工", hasOpenIssues: false, search: "演示"}, first: 3) { totalCount nodes { uscc name } } }',
+        {},
+    ),
+    (
+        '{ enterprises(filter: {zone: "430624101003", withoutLiaison: false}) { totalCount edges { node { uscc } } } }',
+        {},
+    ),
+    ("{ enterprises { totalCount pageInfo { hasNextPage } } }", {}),
+]
+FALLBACK: list[tuple[str, dict[str, Any]]] = [
+    ('{ grid(code: "430624101001001") { cadres { role } } }', {}),
+    ('{ grid(code: "430624101001001") { ...on Grid { code } } }', {}),
+    ('{ grid(code: "430624101001001") { code @include(if: true) } }', {}),
+    ("{ enterprises(orderBy: NAME, first: 2) { nodes { name } } }", {}),
+    ("{ enterprises(filter: {near: {lon: 112.9, lat: 28.7, meters: 500}}) { totalCount } }", {}),
+    ('{ grid(code: "430624101001001") { boundary(simplify: 50) } }', {}),
+]
+FAILING: list[tuple[str, dict[str, Any]]] = [
+    (
+        "query ($lon: Float!, $lat: Float!) { locate(lon: $lon, lat: $lat) { grid { code } } }",
+        {"lon": 200, "lat": 1},
+    ),
+    ("query ($code: String!) { grid(code: $code) { code } }", {"code": 5}),
+    ("{ enterprises(filter: {bbox: [1, 2, 3]}) { totalCount } }", {}),
+    ('{ grid(code: "430624101001001") { boundary(precision: 99) } }', {}),
+    ("{ enterprises(first: 501) { totalCount } }", {}),
+]
+
+
+@pytest.fixture(scope="module")
+def clients(demo_url: str) -> Iterator[tuple[TestClient, TestClient, list[str]]]:
+    statements: list[str] = []
+    fast = create_app(DatabaseSettings(url=demo_url), ApiSettings(fast_path=True))
+    slow = create_app(DatabaseSettings(url=demo_url), ApiSettings(fast_path=False))
+    with TestClient(fast) as fast_client, TestClient(slow) as slow_client:
+        engine = fast_client.app.state.db.engine  # type: ignore[attr-defined]
+        event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        yield fast_client, slow_client, statements
+
+
+def both(clients, query: str, variables: dict[str, Any]) -> tuple[dict, dict, int]:
+    fast, slow, statements = clients
+    statements.clear()
+    answer = fast.post("/graphql", json={"query": query, "variables": variables}).json()
+    count = len(statements)
+    return (
+        answer,
+        slow.post("/graphql", json={"query": query, "variables": variables}).json(),
+        count,
+    )
+
+
+@pytest.mark.parametrize(("query", "variables"), COMPILED)
+def test_compiled_answers_equal_executed_answers_in_one_statement(
+    clients, query, variables
+) -> None:
+    fast, slow, statements = both(clients, query, variables)
+    assert "errors" not in slow, slow
+    assert fast == slow
+    assert statements == 1
+
+
+@pytest.mark.parametrize(("query", "variables"), FALLBACK)
+def test_other_shapes_take_the_ordinary_path(clients, query, variables) -> None:
+    fast, slow, _ = both(clients, query, variables)
+    assert "errors" not in slow, slow
+    assert fast == slow
+
+
+@pytest.mark.parametrize(("query", "variables"), FAILING)
+def test_failing_requests_give_the_same_errors(clients, query, variables) -> None:
+    fast, slow, _ = both(clients, query, variables)
+    assert slow["errors"]
+    assert fast == slow

@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -22,17 +23,49 @@ from strawberry.types import ExecutionResult
 from parkgrid import migrate
 from parkgrid.db import Database
 from parkgrid.settings import ApiSettings, DatabaseSettings
-from schema import build_schema
-from schema.context import Context
+from schema import build_schema, limit_rules
+from schema.context import Context, park_today
 from schema.errors import ensure_codes
+from schema.fastpath import FastPath
+
+
+def is_json_post(scope: Scope) -> bool:
+    if scope["type"] != "http" or scope["method"] != "POST":
+        return False
+    content_type: bytes = dict(scope["headers"]).get(b"content-type", b"")
+    return content_type.startswith(b"application/json")
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A receive channel that hands the already-read body on, then the client's own."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replayed
 
 
 class ParkGraphQL(GraphQL[Context, None]):
     """GraphQL over HTTP, with a fresh context (and DataLoaders) per request."""
 
     def __init__(self, api: ApiSettings) -> None:
-        super().__init__(build_schema(api), graphql_ide="graphiql" if api.graphiql else None)
+        limits = limit_rules(api)
+        schema = build_schema(api, limits)
+        super().__init__(schema, graphql_ide="graphiql" if api.graphiql else None)
         self.api = api
+        self.fast = FastPath(schema._schema, api, limits)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not is_json_post(scope):
+            return await super().__call__(scope, receive, send)
+        request = Request(scope, receive)
+        body = await request.body()
+        today = park_today(self.api, datetime.now(UTC))
+        answer = await self.fast.answer(body, request.app.state.db, today)
+        if answer is not None:
+            return await Response(answer, media_type="application/json")(scope, receive, send)
+        return await super().__call__(scope, replay(body, receive), send)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -18,7 +18,6 @@ from strawberry.types import ExecutionContext
 from parkgrid.errors import ParkgridError
 from parkgrid.settings import ApiSettings
 from schema.errors import ErrorCodes
-from schema.fastpath import FastPath
 from schema.limits import PageSizeLimiter
 from schema.query import Query
 from schema.scalars import SCALARS
@@ -36,13 +35,13 @@ class ParkSchema(strawberry.Schema):
         super().process_errors(unexpected, execution_context)
 
 
-def build_schema(api: ApiSettings) -> strawberry.Schema:
-    # Extensions are built per request, but the limit rules are made once: the validation
-    # cache is keyed by the rule classes, so new classes per request would defeat it.
-    limits: list[type[ASTValidationRule]] = [
-        depth_rule(api.max_depth, None),
-        alias_rule(api.max_aliases),
-    ]
+def limit_rules(api: ApiSettings) -> list[type[ASTValidationRule]]:
+    """Depth and alias limits as validation rules. Make them once per schema: the validation
+    cache is keyed by the rule classes, so new classes per request would defeat it."""
+    return [depth_rule(api.max_depth, None), alias_rule(api.max_aliases)]
+
+
+def build_schema(api: ApiSettings, limits: list[type[ASTValidationRule]]) -> strawberry.Schema:
     return ParkSchema(
         query=Query,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
@@ -52,7 +51,6 @@ def build_schema(api: ApiSettings) -> strawberry.Schema:
             lambda: AddValidationRules(limits),
             lambda: ValidationCache(maxsize=CACHE_SIZE),
             lambda: PageSizeLimiter(cap=api.max_page_size),
-            FastPath,
             lambda: ErrorCodes(should_mask_error=lambda _error: True),
         ],
     )

@@ -42,6 +42,11 @@ class Loaders:
         return [found.get(key) for key in keys]
 
 
+def park_today(api: ApiSettings, now: datetime) -> date:
+    """Today in the park's time zone: due dates and 'overdue' follow it."""
+    return now.astimezone(ZoneInfo(api.timezone)).date()
+
+
 @dataclass
 class Context:
     request: Request | WebSocket
@@ -56,8 +61,7 @@ class Context:
 
     @property
     def today(self) -> date:
-        """Today in the park's time zone: due dates and 'overdue' follow it."""
-        return self.now.astimezone(ZoneInfo(self.api.timezone)).date()
+        return park_today(self.api, self.now)
 
     def page(self, first: int | None, after: str | None) -> PageRequest:
         return page_request(first, after, self.api.default_page_size, self.api.max_page_size)

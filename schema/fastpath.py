@@ -1,31 +1,42 @@
-"""The compiled fast path: a request whose every field compiles (see resolvers.compiled)
-is answered by one SQL statement, skipping field-by-field execution; any other request is
-executed as usual. Variables are coerced as graphql-core would, and a request that would
-fail takes the ordinary path, so errors read the same either way."""
+"""The compiled fast path: a POSTed request whose every field compiles (see
+resolvers.compiled) is answered by one SQL statement whose JSON goes out as it comes from
+PostgreSQL, without field-by-field execution. The request is parsed and validated with the
+same rules and limits as the schema (both cached); variables are coerced as graphql-core
+would. Anything else, and any request that would fail, returns None and is executed as
+usual, so errors read the same either way."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Sequence
+from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import orjson
 from graphql import (
-    DocumentNode,
-    ExecutionResult,
+    ASTValidationRule,
     FieldNode,
     FragmentDefinitionNode,
+    GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    parse,
+    specified_rules,
+    validate,
 )
 from graphql.execution.values import get_variable_values
 from graphql.utilities import get_operation_ast, value_from_ast_untyped
-from strawberry.extensions import SchemaExtension
+from sqlalchemy.exc import SQLAlchemyError
 
+from parkgrid.db import Database
+from parkgrid.settings import ApiSettings
 from resolvers import compiled
 from resolvers.compiled import Selection, Unsupported
-from schema.context import Context
+
+CACHE_SIZE = 512
+REQUEST_KEYS = {"query", "variables", "operationName"}
 
 
 def field_selection(node: FieldNode, variables: dict[str, Any]) -> Selection:
@@ -46,45 +57,69 @@ def selections(
     return tuple(field_selection(node, variables) for node in chosen)  # type: ignore[arg-type]
 
 
-def plain_query(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
-    if any(isinstance(d, FragmentDefinitionNode) for d in document.definitions):
+def request_parts(body: bytes) -> tuple[str, dict[str, Any], str | None] | None:
+    """query, variables and operation name of a plain JSON request, else None."""
+    try:
+        request = orjson.loads(body)
+    except orjson.JSONDecodeError:
         return None
-    operation = get_operation_ast(document, name)
-    return operation if operation and operation.operation == OperationType.QUERY else None
+    if not isinstance(request, dict) or set(request) - REQUEST_KEYS:
+        return None
+    query, variables, name = (
+        request.get("query"),
+        request.get("variables"),
+        request.get("operationName"),
+    )
+    if not isinstance(query, str) or not isinstance(variables or {}, dict):
+        return None
+    return query, variables or {}, name if isinstance(name, str) else None
 
 
-def coerced(
-    schema: GraphQLSchema, operation: OperationDefinitionNode, given: dict[str, Any]
-) -> dict[str, Any] | None:
-    values = get_variable_values(schema, operation.variable_definitions or (), given)
-    return None if isinstance(values, list) else values.coerced
+class FastPath:
+    """Answers compiled requests for one schema and one set of API limits."""
 
+    def __init__(
+        self, schema: GraphQLSchema, api: ApiSettings, rules: Sequence[type[ASTValidationRule]]
+    ) -> None:
+        self.schema, self.api = schema, api
+        self.rules = (*specified_rules, *rules)
+        self.operation = lru_cache(maxsize=CACHE_SIZE)(self.prepared)
 
-class FastPath(SchemaExtension):
-    async def on_execute(self) -> AsyncIterator[None]:
-        run = self.execution_context
-        plan = None if run.result else self.plan()
-        if plan is not None:
-            context: Context = run.context
-            answer = await context.db.read(compiled.run, *plan)
-            run.result = ExecutionResult(data=orjson.loads(answer))
-        yield
+    def prepared(self, query: str, name: str | None) -> OperationDefinitionNode | None:
+        """The operation, when the document parses, validates and has no fragments."""
+        try:
+            document = parse(query, max_tokens=self.api.max_tokens)
+        except GraphQLError:
+            return None
+        if validate(self.schema, document, self.rules):
+            return None
+        if any(isinstance(d, FragmentDefinitionNode) for d in document.definitions):
+            return None
+        operation = get_operation_ast(document, name)
+        return operation if operation and operation.operation == OperationType.QUERY else None
 
-    def plan(self) -> tuple[str, dict[str, Any]] | None:
-        run = self.execution_context
-        context: Context = run.context
-        document = run.graphql_document
-        operation = plain_query(document, run.operation_name) if document else None
-        variables = (
-            coerced(run.schema._schema, operation, run.variables or {}) if operation else None
-        )
-        if operation is None or variables is None or not context.api.fast_path:
+    def plan(self, body: bytes, today: date) -> tuple[str, dict[str, Any]] | None:
+        parts = request_parts(body)
+        operation = self.operation(parts[0], parts[2]) if parts else None
+        if parts is None or operation is None:
+            return None
+        coerced = get_variable_values(self.schema, operation.variable_definitions or (), parts[1])
+        if isinstance(coerced, list):
             return None
         try:
-            fields = selections(operation.selection_set, variables)
-            api = context.api
-            return compiled.compile_request(
-                fields, api.default_page_size, api.max_page_size, context.today
-            )
+            fields = selections(operation.selection_set, coerced.coerced)
+            api = self.api
+            return compiled.compile_request(fields, api.default_page_size, api.max_page_size, today)
         except Unsupported:
             return None
+
+    async def answer(self, body: bytes, db: Database, today: date) -> bytes | None:
+        """The HTTP response body, or None to execute the request as usual."""
+        plan = self.plan(body, today) if self.api.fast_path else None
+        if plan is None:
+            return None
+        try:
+            data = await db.read(compiled.run, *plan)
+        except SQLAlchemyError:
+            return None
+        return b'{"data":' + data.encode() + b"}"

@@ -41,11 +41,13 @@ NEAREST_SQL = """SELECT uscc, name, ST_AsGeoJSON(location, 6),
 FROM enterprise ORDER BY location::geography <-> ({point})::geography LIMIT 20;
 """
 
-BBOX_SQL = """WITH b AS (SELECT ST_MakeEnvelope({lon}, {lat}, {lon} + {size}, {lat} + {size}, 4326) AS box)
-SELECT (SELECT count(*) FROM enterprise e, b WHERE e.location && b.box),
+BBOX_SQL = """WITH b AS (SELECT {lon} AS w, {lat} AS s, {lon} + {size} AS e, {lat} + {size} AS n),
+hit AS (SELECT e.* FROM enterprise e, b WHERE e.location && ST_MakeEnvelope(b.w, b.s, b.e, b.n, 4326)
+        AND ST_X(e.location) BETWEEN b.w AND b.e AND ST_Y(e.location) BETWEEN b.s AND b.n)
+SELECT (SELECT count(*) FROM hit),
   (SELECT json_agg(json_build_object('uscc', p.uscc, 'name', p.name,
           'location', ST_AsGeoJSON(p.location, 6)::json))
-   FROM (SELECT e.* FROM enterprise e, b WHERE e.location && b.box ORDER BY e.uscc LIMIT 100) p);
+   FROM (SELECT * FROM hit ORDER BY uscc LIMIT 100) p);
 """
 
 GRID_DETAIL_GQL = (

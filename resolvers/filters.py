@@ -94,10 +94,22 @@ def add_membership(conditions: Conditions, column: str, codes: dict[str, str | N
 
 
 def add_bbox(conditions: Conditions, column: str, bbox: BBox | None) -> None:
-    """Exact, edges included (`&&` alone compares float4 boxes rounded outward)."""
+    """Areas whose boundary meets the box, edges included."""
     if bbox is not None:
         box, params = envelope("f_bbox", bbox)
         conditions.add(f"ST_Intersects({column}, {box})", **params)
+
+
+def add_point_bbox(conditions: Conditions, column: str, bbox: BBox | None) -> None:
+    """Points in the box, edges included: `&&` finds candidates by the index (its float4
+    boxes are rounded outward), the coordinate comparisons decide exactly."""
+    if bbox is not None:
+        box, params = envelope("f_bbox", bbox)
+        exact = (
+            f"ST_X({column}) BETWEEN :f_bbox_w AND :f_bbox_e"
+            f" AND ST_Y({column}) BETWEEN :f_bbox_s AND :f_bbox_n"
+        )
+        conditions.add(f"{column} && {box} AND {exact}", **params)
 
 
 def add_intersects(conditions: Conditions, column: str, geometry: bytes | None) -> None:
@@ -141,7 +153,7 @@ class EnterpriseFilter(InAreas):
     def where(self) -> Conditions:
         conditions = Conditions()
         add_membership(conditions, "e.grid_id", self.area_codes())
-        add_bbox(conditions, "e.location", self.bbox)
+        add_point_bbox(conditions, "e.location", self.bbox)
         add_intersects(conditions, "e.location", self.intersects)
         self.add_near(conditions)
         if self.industry is not None:
@@ -206,7 +218,7 @@ class IssueFilter(InAreas):
         if self.overdue is not None:
             conditions.params["f_today"] = self.today
         add_membership(conditions, "e.grid_id", self.area_codes())
-        add_bbox(conditions, "e.location", self.bbox)
+        add_point_bbox(conditions, "e.location", self.bbox)
         self.add_times(conditions)
         return conditions
 

@@ -21,6 +21,7 @@ from parkgrid.errors import ParkgridError
 from resolvers.areas import located
 from resolvers.enterprises import knn_candidates, nearest_sql
 from resolvers.filters import OPEN, EnterpriseFilter, checked_bbox, checked_point
+from resolvers.prepared import execute_scalar
 from resolvers.records import AreaKind
 
 TYPENAMES = {"park": "Park", "zone": "Zone", "grid": "Grid"}
@@ -335,13 +336,24 @@ ROOTS: dict[str, Callable[[Compiler, Selection], str]] = {
 }
 
 
+@dataclass(frozen=True)
+class Plan:
+    sql: str
+    params: dict[str, Any]
+    preparable: bool
+
+
 def compile_request(
     fields: tuple[Selection, ...], default_page: int, max_page: int, today: date
-) -> tuple[str, dict[str, Any]]:
-    """The SQL and parameters of the whole answer; raises Unsupported."""
+) -> Plan:
+    """The SQL and parameters of the whole answer; raises Unsupported. Filtered lists are
+    planned afresh each time (a generic plan cannot know how much a box or a search picks)."""
     compiler = Compiler(default_page=default_page, max_page=max_page, today=today)
-    return driver_sql(compiler.request(fields)), compiler.params
+    sql = driver_sql(compiler.request(fields))
+    return Plan(sql, compiler.params, preparable=not compiler.filtered)
 
 
-def run(conn: Connection, sql: str, params: dict[str, Any]) -> str:
-    return str(conn.exec_driver_sql(sql, params).scalar_one())
+def run(conn: Connection, plan: Plan) -> str:
+    if plan.preparable:
+        return str(execute_scalar(conn, plan.sql, plan.params))
+    return str(conn.exec_driver_sql(plan.sql, plan.params).scalar_one())

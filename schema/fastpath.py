@@ -98,7 +98,7 @@ class FastPath:
         operation = get_operation_ast(document, name)
         return operation if operation and operation.operation == OperationType.QUERY else None
 
-    def plan(self, body: bytes, today: date) -> tuple[str, dict[str, Any]] | None:
+    def plan(self, body: bytes, today: date) -> compiled.Plan | None:
         parts = request_parts(body)
         operation = self.operation(parts[0], parts[2]) if parts else None
         if parts is None or operation is None:
@@ -119,7 +119,7 @@ class FastPath:
         if plan is None:
             return None
         try:
-            data = await db.read(compiled.run, *plan)
+            data = await db.read(compiled.run, plan)
         except SQLAlchemyError:
             return None
         return b'{"data":' + data.encode() + b"}"

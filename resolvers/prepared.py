@@ -1,0 +1,41 @@
+"""Server-side prepared statements for compiled requests: one document compiles to one SQL
+text, so PostgreSQL plans it once per connection instead of once per request."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+PLACEHOLDER = re.compile(r"%\(([A-Za-z_][A-Za-z_0-9]*)\)s")
+
+
+def positional(sql: str) -> tuple[str, list[str]]:
+    """The statement with $1..$n for its %(name)s placeholders, and the names in order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    return PLACEHOLDER.sub(number, sql), names
+
+
+def statement_name(sql: str) -> str:
+    return "parkgrid_" + hashlib.sha1(sql.encode()).hexdigest()[:24]
+
+
+def execute_scalar(conn: Connection, sql: str, params: dict[str, Any]) -> Any:
+    """Run `sql` (with %(name)s placeholders) as a prepared statement of this connection.
+    The record of what is prepared lives with the DBAPI connection and goes with it."""
+    name = statement_name(sql)
+    prepared: set[str] = conn.connection.info.setdefault("prepared", set())
+    body, names = positional(sql)
+    if name not in prepared:
+        conn.exec_driver_sql(f"PREPARE {name} AS {body}")
+        prepared.add(name)
+    arguments = ", ".join(f"%({n})s" for n in names)
+    return conn.exec_driver_sql(f"EXECUTE {name}({arguments})", params).scalar_one()

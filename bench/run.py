@@ -1,7 +1,7 @@
 """Benchmark the core queries: raw SQL (pgbench) against the service (wrk on /graphql), in one
 run on one database, with the server's memory sampled under load.
 
-    python -m bench.run [--generate] [--seconds 15] [--workers 2]
+    python -m bench.run [--generate] [--seconds 15] [--workers 3]
 
 Uses DATABASE_URL (default: the private cluster's `parkgrid_bench` database). With --generate
 it first builds the province (100 zones, 10,000 grids, 1,000,000 enterprises) into an empty
@@ -189,7 +189,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=3)
     args = parser.parse_args()
     plan, url = Plan(parks=10, zones=100, grids=10_000, enterprises=1_000_000, seed=1), bench_url()
     if args.generate:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import shapely
@@ -43,11 +42,15 @@ def point(lon: float, lat: float) -> Point:
     return Point(lon, lat)
 
 
-def round_like_postgres(value: float, digits: int) -> float:
-    """Round as PostgreSQL's round(value::numeric, digits) does: the number as written to 15
-    significant digits, halves away from zero (Python's round() goes by the binary value)."""
-    written = Decimal(f"{value:.15g}")
-    return float(written.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+def decimal_scale(digits: int) -> float:
+    return float(10**digits)
+
+
+def round_coordinate(value: float, digits: int) -> float:
+    """round(value * 10^digits) / 10^digits in doubles, halves to even: the same operations
+    give the same bits in PostgreSQL (round(float8) is rint), so both paths agree."""
+    scale = decimal_scale(digits)
+    return round(value * scale) / scale
 
 
 def to_ewkt(geometry: BaseGeometry, srid: int = STORAGE_SRID) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from geo.shape import decimal_scale
 from geo.sql import MAX_PRECISION
 from parkgrid.errors import ParkgridError
 from resolvers.areas import located
@@ -212,19 +213,30 @@ class Compiler:
         raise Unsupported(s.name)
 
     def location(self, n: str, precision: int) -> str:
-        digits = self.bind(precision, "integer")
-        coordinate = "round(ST_{axis}({n}.location)::numeric, {digits})::float8"
-        x, y = (coordinate.format(axis=axis, n=n, digits=digits) for axis in "XY")
+        scale = self.bind(decimal_scale(precision), "float8")
+        coordinate = "round(ST_{axis}({n}.location) * {scale}) / {scale}"
+        x, y = (coordinate.format(axis=axis, n=n, scale=scale) for axis in "XY")
         return f"json_build_object('type', 'Point', 'coordinates', json_build_array({x}, {y}))"
 
-    def connection(self, where: str, first: int, fields: tuple[Selection, ...]) -> str:
+    def connection(
+        self, where: str, first: int, fields: tuple[Selection, ...], bounded: bool = False
+    ) -> str:
+        """A page of enterprises and its count. A spatially bounded filter (a map view) is
+        evaluated once into `hit` for both; others let the page walk the code index."""
         p, size = self.alias("p"), self.bind(first, "integer")
-        inner = f"SELECT e.* FROM enterprise e WHERE {where} ORDER BY e.uscc LIMIT {size} + 1"
+        matched = f"SELECT e.* FROM enterprise e WHERE {where}"
+        source, prefix = (
+            (f"({matched})", "")
+            if not bounded
+            else ("hit", f"WITH hit AS MATERIALIZED ({matched}) ")
+        )
+        inner = f"SELECT * FROM {source} e ORDER BY e.uscc LIMIT {size} + 1"
         numbered = f"SELECT q.*, row_number() OVER (ORDER BY q.uscc) AS rn FROM ({inner}) q"
-        parts = [(s.key, self.connection_field(where, p, size, s)) for s in fields]
-        return f"(SELECT {self.obj(parts)} FROM ({numbered}) {p})"
+        total = f"(SELECT count(*) FROM {source} e)"
+        parts = [(s.key, self.connection_field(total, p, size, s)) for s in fields]
+        return f"({prefix}SELECT {self.obj(parts)} FROM ({numbered}) {p})"
 
-    def connection_field(self, where: str, p: str, size: str, s: Selection) -> str:
+    def connection_field(self, total: str, p: str, size: str, s: Selection) -> str:
         if s.args:
             raise Unsupported(s.name)
         in_page = f"FILTER (WHERE {p}.rn <= {size})"
@@ -236,7 +248,7 @@ class Compiler:
             item = listed[s.name]()
             return f"coalesce(json_agg({item} ORDER BY {p}.uscc) {in_page}, '[]'::json)"
         if s.name == "totalCount":
-            return f"(SELECT count(*) FROM enterprise e WHERE {where})"
+            return total
         if s.name == "pageInfo":
             return self.page_info(p, size, in_page, s.fields)
         if s.name == "__typename":
@@ -305,9 +317,11 @@ class Compiler:
         order = s.args.get("orderBy", "CODE")
         if s.args.get("after") is not None or getattr(order, "name", order) != "CODE":
             raise Unsupported("ordering")
-        conditions = self.enterprise_filter(s.args.get("filter")).where()
+        where = self.enterprise_filter(s.args.get("filter"))
+        conditions = where.where()
         self.params.update(conditions.params)
-        return self.connection(conditions.text(), self.first(s), s.fields)
+        bounded = where.bbox is not None
+        return self.connection(conditions.text(), self.first(s), s.fields, bounded)
 
     def enterprise_filter(self, raw: Any) -> EnterpriseFilter:
         if self.filtered or (raw is not None and not isinstance(raw, dict)):

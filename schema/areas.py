@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 
-from geo.shape import round_like_postgres
+from geo.shape import round_coordinate
 from geo.sql import MAX_PRECISION
 from parkgrid.errors import InvalidInput
 from resolvers import areas, cadres, counts, enterprises, issues
@@ -45,7 +45,7 @@ def checked_tolerance(meters: float) -> float:
 
 
 def point_geojson(lon: float, lat: float, precision: int) -> GeoJSON:
-    coordinates = [round_like_postgres(lon, precision), round_like_postgres(lat, precision)]
+    coordinates = [round_coordinate(lon, precision), round_coordinate(lat, precision)]
     return GeoJSON({"type": "Point", "coordinates": coordinates})
 
 

@@ -133,7 +133,7 @@ class Enterprise(Base):
         CheckConstraint("parkgrid_uscc_valid(uscc)", name="enterprise_uscc_valid"),
         CheckConstraint("ST_IsValid(location)", name="enterprise_location_valid"),
         Index("enterprise_location_gist", "location", postgresql_using="gist"),
-        Index("enterprise_grid_uscc", "grid_id", "uscc"),
+        Index("enterprise_grid_uscc", "grid_id", "uscc", postgresql_include=["id"]),
         Index(
             "enterprise_location_geography",
             text("(location::geography)"),
@@ -246,6 +246,11 @@ class Issue(Base):
         ),
         Index("issue_enterprise_status", "enterprise_id", "status"),
         Index("issue_reported_at", "reported_at"),
+        Index(
+            "issue_open_enterprise",
+            "enterprise_id",
+            postgresql_where="status NOT IN ('closed', 'rejected')",
+        ),
         Index(
             "issue_open_due", "due_date", postgresql_where="status NOT IN ('closed', 'rejected')"
         ),

@@ -37,6 +37,7 @@ def serve(settings: ServerSettings, reload: bool = False) -> None:
             port=settings.port,
             workers=settings.workers,
             reload=reload,
+            access_log=settings.access_log,
             log_level="info",
         )
 

@@ -57,6 +57,7 @@ class ServerSettings(BaseSettings):
     host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("HOST", "PARKGRID_HOST"))
     port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "PARKGRID_PORT"))
     workers: int = Field(default=1, ge=1, validation_alias="PARKGRID_WORKERS")
+    access_log: bool = Field(default=False, validation_alias="PARKGRID_ACCESS_LOG")
 
 
 class ApiSettings(BaseSettings):

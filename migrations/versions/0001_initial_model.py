@@ -420,7 +420,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("uscc"),
     )
-    op.create_index("enterprise_grid_uscc", "enterprise", ["grid_id", "uscc"], unique=False)
+    op.create_index(
+        "enterprise_grid_uscc",
+        "enterprise",
+        ["grid_id", "uscc"],
+        unique=False,
+        postgresql_include=["id"],
+    )
     op.create_geospatial_index(
         "enterprise_location_gist",
         "enterprise",

@@ -23,9 +23,13 @@ UPGRADE = [
     "CREATE INDEX enterprise_industry ON enterprise (industry)",
     "CREATE INDEX visit_at ON visit (visited_at)",
     "CREATE INDEX issue_reported_at ON issue (reported_at)",
+    # open issues are few: counting them per enterprise probes this small index
+    "CREATE INDEX issue_open_enterprise ON issue (enterprise_id)"
+    " WHERE status NOT IN ('closed', 'rejected')",
 ]
 
 DOWNGRADE = [
+    "DROP INDEX issue_open_enterprise",
     "DROP INDEX issue_reported_at",
     "DROP INDEX visit_at",
     "DROP INDEX enterprise_industry",

@@ -22,7 +22,7 @@ from strawberry.types import ExecutionResult
 
 from parkgrid import migrate
 from parkgrid.db import Database
-from parkgrid.settings import ApiSettings, DatabaseSettings
+from parkgrid.settings import ApiSettings, DatabaseSettings, LedgerSettings
 from schema import build_schema, limit_rules
 from schema.context import Context, park_today
 from schema.errors import ensure_codes
@@ -53,7 +53,7 @@ class ParkGraphQL(GraphQL[Context, None]):
         limits = limit_rules(api)
         schema = build_schema(api, limits)
         super().__init__(schema, graphql_ide="graphiql" if api.graphiql else None)
-        self.api = api
+        self.api, self.ledger = api, LedgerSettings()
         self.fast = FastPath(schema._schema, api, limits)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -72,7 +72,12 @@ class ParkGraphQL(GraphQL[Context, None]):
     ) -> Context:
         db: Database = request.app.state.db
         return Context(
-            request=request, response=response, db=db, api=self.api, now=datetime.now(UTC)
+            request=request,
+            response=response,
+            db=db,
+            api=self.api,
+            now=datetime.now(UTC),
+            ledger=self.ledger,
         )
 
     def encode_json(self, data: object) -> bytes:

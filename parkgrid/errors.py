@@ -32,3 +32,13 @@ class InvalidCursor(InvalidInput):
 
 class PageSizeExceeded(InvalidInput):
     code = "PAGE_SIZE_EXCEEDED"
+
+
+class Conflict(ParkgridError):
+    """The record changed since the client read it (its version moved on)."""
+
+    code = "CONFLICT"
+
+
+class InvalidTransition(ParkgridError):
+    code = "INVALID_TRANSITION"

@@ -79,6 +79,39 @@ class ApiSettings(BaseSettings):
     )
 
 
+DEADLINE_DAYS = {
+    "recruitment": 30,
+    "permits": 20,
+    "construction": 90,
+    "financing": 45,
+    "infrastructure": 120,
+    "safety_hazard": 15,
+    "talent": 30,
+    "policy": 10,
+    "party_building": 30,
+    "other": 30,
+}
+
+
+class LedgerSettings(BaseSettings):
+    """Deadlines of the issue ledger (PARKGRID_LEDGER_DEADLINE_DAYS as JSON to change them)."""
+
+    model_config = SettingsConfigDict(env_prefix="PARKGRID_LEDGER_")
+
+    deadline_days: dict[str, int] = Field(default_factory=lambda: dict(DEADLINE_DAYS))
+    urgent_hazard_days: int = Field(
+        default=7, ge=1, description="Rectification deadline of high and critical hazards."
+    )
+    check_in_tolerance_m: float = Field(
+        default=500.0, ge=0, description="A visit checked in farther away is flagged."
+    )
+    hard_case_days: int = Field(default=60, ge=1)
+
+    def due_in_days(self, category: str, severity: str) -> int:
+        urgent = category == "safety_hazard" and severity in {"high", "critical"}
+        return self.urgent_hazard_days if urgent else self.deadline_days.get(category, 30)
+
+
 def normalise_url(url: str) -> str:
     """Accept plain postgresql:// URLs and pin the psycopg2 driver."""
     for prefix in ("postgres://", "postgresql://"):

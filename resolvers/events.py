@@ -1,16 +1,53 @@
-"""The append-only event log, read per subject."""
+"""The append-only event log: written in the same transaction as the change, read per subject."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from resolvers.records import EventRecord, record
 
 COLUMNS = "v.id, v.occurred_at, v.actor_id, v.subject, v.subject_id, v.action, v.changes, v.note"
+APPEND = text(
+    "INSERT INTO event (actor_id, subject, subject_id, enterprise_id, action, changes, note)"
+    " VALUES (:actor, :subject, :subject_id, :enterprise, :action, CAST(:changes AS jsonb), :note)"
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One event: who did what to which record, with the values before and after."""
+
+    subject: str
+    subject_id: int
+    enterprise_id: int | None
+    action: str
+    actor_id: int | None
+    changes: dict[str, Any] = field(default_factory=dict)
+    note: str | None = None
+
+
+def act_as(conn: Connection, actor_id: int | None) -> None:
+    """Name the actor for events the database writes itself (grid changes) in this transaction."""
+    value = "" if actor_id is None else str(actor_id)
+    conn.execute(text("SELECT set_config('parkgrid.actor_id', :value, true)"), {"value": value})
+
+
+def append(conn: Connection, change: Change) -> None:
+    conn.execute(
+        APPEND,
+        {
+            "actor": change.actor_id, "subject": change.subject, "subject_id": change.subject_id,
+            "enterprise": change.enterprise_id, "action": change.action,
+            "changes": orjson.dumps(change.changes, default=str).decode(), "note": change.note,
+        },
+    )  # fmt: skip
 
 
 def of_subjects(conn: Connection, subject: str, ids: Sequence[int]) -> dict[int, list[EventRecord]]:
@@ -22,3 +59,16 @@ def of_subjects(conn: Connection, subject: str, ids: Sequence[int]) -> dict[int,
     for row in conn.execute(text(query), {"subject": subject, "ids": list(ids)}):
         grouped[row.subject_id].append(record(EventRecord, row))
     return {subject_id: grouped[subject_id] for subject_id in ids}
+
+
+def of_enterprises(conn: Connection, ids: Sequence[int]) -> dict[int, list[EventRecord]]:
+    """Everything that happened to or around each enterprise: its own record, its visits,
+    issues and assignments, oldest first."""
+    query = (
+        f"SELECT v.enterprise_id AS owner, {COLUMNS} FROM event v"
+        " WHERE v.enterprise_id = ANY(:ids) ORDER BY v.id"
+    )
+    grouped: dict[int, list[EventRecord]] = defaultdict(list)
+    for row in conn.execute(text(query), {"ids": list(ids)}):
+        grouped[row.owner].append(record(EventRecord, row))
+    return {owner: grouped[owner] for owner in ids}

@@ -115,6 +115,9 @@ class VisitRecord:
     visited_at: datetime
     duties: list[str]
     note: str | None
+    check_in_lon: float | None = None
+    check_in_lat: float | None = None
+    check_in_distance_m: float | None = None
 
 
 @dataclass(frozen=True)

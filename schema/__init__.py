@@ -19,6 +19,7 @@ from parkgrid.errors import ParkgridError
 from parkgrid.settings import ApiSettings
 from schema.errors import ErrorCodes
 from schema.limits import PageSizeLimiter
+from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALARS
 
@@ -44,6 +45,7 @@ def limit_rules(api: ApiSettings) -> list[type[ASTValidationRule]]:
 def build_schema(api: ApiSettings, limits: list[type[ASTValidationRule]]) -> strawberry.Schema:
     return ParkSchema(
         query=Query,
+        mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=api.max_tokens),

@@ -16,7 +16,7 @@ from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
 from parkgrid.db import Database
-from parkgrid.settings import ApiSettings
+from parkgrid.settings import ApiSettings, LedgerSettings
 from resolvers.pagination import PageRequest, page_request
 
 BatchFn = Callable[..., Mapping[Any, Any]]
@@ -54,6 +54,7 @@ class Context:
     db: Database
     api: ApiSettings
     now: datetime
+    ledger: LedgerSettings = field(default_factory=LedgerSettings)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

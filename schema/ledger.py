@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from resolvers import enterprises, events
+from resolvers import enterprises, events, ledger
 from resolvers.records import EventRecord, IssueRecord, VisitRecord
+from schema.areas import point_geojson
 from schema.context import Info
 from schema.convert import from_record, graphql_id
 from schema.enums import Duty, IssueCategory, IssueStatus, Severity
 from schema.people import Cadre, load_cadre
+from schema.scalars import GeoJSON
 
 if TYPE_CHECKING:
     from schema.enterprise import Enterprise
@@ -119,3 +121,26 @@ class Visit:
     @strawberry.field
     async def enterprise(self, info: Info) -> EnterpriseType | None:
         return await load_enterprise(info, self.record.enterprise_id)
+
+    async def checked_in(self, info: Info) -> VisitRecord:
+        found: VisitRecord = await info.context.loaders(ledger.visits_by_ids).load(self.record.id)
+        return found
+
+    @strawberry.field(description="Where the cadre checked in, if they did.")
+    async def check_in(self, info: Info) -> GeoJSON | None:
+        found = await self.checked_in(info)
+        if found.check_in_lon is None or found.check_in_lat is None:
+            return None
+        return point_geojson(found.check_in_lon, found.check_in_lat, 6)
+
+    @strawberry.field(description="Geodesic distance from the check-in to the enterprise.")
+    async def check_in_distance_meters(self, info: Info) -> float | None:
+        return (await self.checked_in(info)).check_in_distance_m
+
+    @strawberry.field(
+        description="True when the check-in lies farther from the enterprise than the park"
+        " allows (500 m by default): accepted, but worth a look."
+    )
+    async def check_in_flagged(self, info: Info) -> bool:
+        distance = (await self.checked_in(info)).check_in_distance_m
+        return distance is not None and distance > info.context.ledger.check_in_tolerance_m

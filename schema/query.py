@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import strawberry
 
-from parkgrid.errors import InvalidInput, NotFound
+from parkgrid.errors import NotFound
 from resolvers import areas, enterprises, issues
 from resolvers.filters import checked_point
 from resolvers.records import AreaKind, AreaRecord
 from schema.areas import Grid, Park, Zone
 from schema.connection import Connection, connection
 from schema.context import Info
+from schema.convert import parse_id
 from schema.enterprise import Enterprise
 from schema.inputs import AreaFilterInput, area_filter
 from schema.ledger import Issue
@@ -28,12 +29,6 @@ async def required_parent(info: Info, kind: AreaKind, code: str | None, field: s
     if code is not None and await area_by_code(info, kind, code) is None:
         raise NotFound(f"no {kind} has code {code!r}", field=field)
     return code
-
-
-def parse_id(value: str, field: str) -> int:
-    if not value.isdigit():
-        raise InvalidInput(f"{value!r} is not an id", field=field)
-    return int(value)
 
 
 async def area_list(

@@ -1,0 +1,148 @@
+"""Mutations of the ledger: issues from report to closure, outcomes, visits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from sqlalchemy.engine import Connection
+
+from parkgrid.errors import InvalidInput
+from resolvers import ledger
+from resolvers.filters import checked_point
+from resolvers.records import IssueRecord, VisitRecord
+from schema.context import Info
+from schema.convert import optional_id, parse_id
+from schema.enums import Duty, IssueCategory, IssueStatus, Severity
+from schema.inputs import PointInput
+from schema.ledger import Issue, Visit
+from schema.outcomes import AnyUserError, attempt
+
+
+@strawberry.type(description="The issue as it is after the change.")
+class IssuePayload:
+    issue: Issue
+
+
+@strawberry.type(description="The visit as logged; a far check-in is accepted but flagged.")
+class VisitPayload:
+    visit: Visit
+
+
+IssueResult = Annotated[IssuePayload | AnyUserError, strawberry.union("IssueResult")]
+VisitResult = Annotated[VisitPayload | AnyUserError, strawberry.union("VisitResult")]
+
+
+def issue_payload(record: IssueRecord) -> IssuePayload:
+    return IssuePayload(issue=Issue.of(record))
+
+
+def visit_payload(record: VisitRecord) -> VisitPayload:
+    return VisitPayload(visit=Visit.of(record))
+
+
+def text_required(value: str, field: str) -> str:
+    if not value.strip():
+        raise InvalidInput("must not be blank", field=field)
+    return value.strip()
+
+
+def new_issue(info: Info, enterprise: str, category: IssueCategory, title: str,
+              description: str | None, severity: Severity, reported_by: str | None,
+              responsible_unit: str | None) -> ledger.NewIssue:  # fmt: skip
+    days = info.context.ledger.due_in_days(category.value, severity.value)
+    return ledger.NewIssue(
+        enterprise_uscc=enterprise.strip().upper(), category=category.value,
+        title=text_required(title, "title"), description=description, severity=severity.value,
+        reporter_id=optional_id(reported_by, "reportedBy"), responsible_unit=responsible_unit,
+        due_in_days=days, today=info.context.today,
+    )  # fmt: skip
+
+
+def new_visit(cadre: str, enterprise: str, at: datetime, duties: list[Duty], note: str | None,
+              check_in: PointInput | None) -> ledger.NewVisit:  # fmt: skip
+    if not duties:
+        raise InvalidInput("name at least one of the four duties", field="duties")
+    if at.tzinfo is None:
+        raise InvalidInput("needs a time zone (e.g. +08:00)", field="at")
+    point = checked_point(check_in.lon, check_in.lat, "checkIn") if check_in else None
+    return ledger.NewVisit(
+        cadre_id=parse_id(cadre, "cadre"), enterprise_uscc=enterprise.strip().upper(), at=at,
+        duties=tuple(sorted({d.value for d in duties})), note=note, check_in=point,
+    )  # fmt: skip
+
+
+@strawberry.type
+class LedgerMutation:
+    @strawberry.mutation(
+        description="Register a need or hazard; the due date follows the category's deadline"
+        " (a safety hazard's is its rectification deadline)."
+    )
+    async def report_issue(
+        self, info: Info, enterprise: str, category: IssueCategory, title: str,
+        description: str | None = None, severity: Severity = Severity.MEDIUM,
+        reported_by: strawberry.ID | None = None, responsible_unit: str | None = None,
+    ) -> IssueResult:  # fmt: skip
+        def work(conn: Connection) -> IssueRecord:
+            issue = new_issue(info, enterprise, category, title, description, severity,
+                              reported_by, responsible_unit)  # fmt: skip
+            return ledger.report_issue(conn, issue)
+
+        return await attempt(info, work, to_payload=issue_payload)
+
+    @strawberry.mutation(description="Move an issue along its lifecycle; carries its version.")
+    async def transition_issue(
+        self, info: Info, id: strawberry.ID, version: int, to: IssueStatus,
+        note: str | None = None, actor: strawberry.ID | None = None,
+    ) -> IssueResult:  # fmt: skip
+        def work(conn: Connection) -> IssueRecord:
+            issue_id, actor_id = parse_id(id, "id"), optional_id(actor, "actor")
+            return ledger.transition_issue(conn, issue_id, version, to.value, note, actor_id)
+
+        return await attempt(info, work, to_payload=issue_payload)
+
+    @strawberry.mutation(description="Give an issue to a cadre and/or a responsible unit.")
+    async def assign_issue(
+        self, info: Info, id: strawberry.ID, version: int, assignee: strawberry.ID | None = None,
+        responsible_unit: str | None = None, actor: strawberry.ID | None = None,
+    ) -> IssueResult:  # fmt: skip
+        def work(conn: Connection) -> IssueRecord:
+            issue_id, who = parse_id(id, "id"), optional_id(assignee, "assignee")
+            actor_id = optional_id(actor, "actor")
+            return ledger.assign_issue(conn, issue_id, version, who, responsible_unit, actor_id)
+
+        return await attempt(info, work, to_payload=issue_payload)
+
+    @strawberry.mutation(description="Add a comment to an issue's trail (its version stays).")
+    async def comment_issue(
+        self, info: Info, id: strawberry.ID, note: str, actor: strawberry.ID | None = None
+    ) -> IssueResult:
+        def work(conn: Connection) -> IssueRecord:
+            issue_id, actor_id = parse_id(id, "id"), optional_id(actor, "actor")
+            return ledger.comment_issue(conn, issue_id, note, actor_id)
+
+        return await attempt(info, work, to_payload=issue_payload)
+
+    @strawberry.mutation(description="Record what an issue achieved, for the park's figures.")
+    async def record_outcome(
+        self, info: Info, id: strawberry.ID, version: int, people_hired: int = 0,
+        loan_cny: float = 0.0, hazards_rectified: int = 0, note: str | None = None,
+        actor: strawberry.ID | None = None,
+    ) -> IssueResult:  # fmt: skip
+        def work(conn: Connection) -> IssueRecord:
+            issue_id, actor_id = parse_id(id, "id"), optional_id(actor, "actor")
+            outcome = ledger.NewOutcome(people_hired, loan_cny, hazards_rectified, note)
+            return ledger.record_outcome(conn, issue_id, version, outcome, actor_id)
+
+        return await attempt(info, work, to_payload=issue_payload)
+
+    @strawberry.mutation(description="Log a visit in one or more of the four duties.")
+    async def log_visit(
+        self, info: Info, cadre: strawberry.ID, enterprise: str, at: datetime,
+        duties: list[Duty], note: str | None = None, check_in: PointInput | None = None,
+    ) -> VisitResult:  # fmt: skip
+        def work(conn: Connection) -> VisitRecord:
+            return ledger.log_visit(conn, new_visit(cadre, enterprise, at, duties, note, check_in))
+
+        return await attempt(info, work, to_payload=visit_payload)

@@ -1,0 +1,12 @@
+"""The Mutation root: every mutation returns a union of its success type and typed errors."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.ledger_mutations import LedgerMutation
+
+
+@strawberry.type
+class Mutation(LedgerMutation):
+    pass

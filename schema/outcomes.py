@@ -1,0 +1,75 @@
+"""Mutation results: a success type or a typed error, as a union. Expected failures are
+values the client reads (field, code, message); a refused mutation changed nothing, because
+the transaction that would have changed it is rolled back."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import strawberry
+
+from parkgrid.errors import Conflict, InvalidTransition, NotFound, ParkgridError
+from schema.context import Info
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@strawberry.interface(description="Why a mutation was refused; nothing was changed.")
+class UserError:
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+    code: str
+    message: str
+
+
+@strawberry.type(description="An input value is missing, malformed or not allowed.")
+class InvalidInputError(UserError):
+    pass
+
+
+@strawberry.type(description="A record named in the input does not exist.")
+class NotFoundError(UserError):
+    pass
+
+
+@strawberry.type(description="The record changed since it was read: reload it and retry.")
+class ConflictError(UserError):
+    pass
+
+
+@strawberry.type(description="The issue cannot move from its status to the one asked.")
+class InvalidTransitionError(UserError):
+    pass
+
+
+ERROR_TYPES: dict[type[ParkgridError], type[UserError]] = {
+    Conflict: ConflictError,
+    InvalidTransition: InvalidTransitionError,
+    NotFound: NotFoundError,
+}
+
+
+AnyUserError = InvalidInputError | NotFoundError | ConflictError | InvalidTransitionError
+"""Every typed error; mutation result unions are `<Payload> | AnyUserError`."""
+
+
+def user_error(error: ParkgridError) -> AnyUserError:
+    kind = next((t for e, t in ERROR_TYPES.items() if isinstance(error, e)), InvalidInputError)
+    return kind(field=error.field, code=error.code, message=error.message)  # type: ignore[return-value]
+
+
+async def attempt(
+    info: Info,
+    work: Callable[..., T],
+    *args: Any,
+    to_payload: Callable[[T], Awaitable[R] | R],
+) -> R | AnyUserError:
+    """Run `work(connection, *args)` in one transaction; an expected failure rolls it back
+    and comes back as a typed error."""
+    try:
+        done = await info.context.db.write(work, *args)
+    except ParkgridError as error:
+        return user_error(error)
+    result = to_payload(done)
+    return await result if isinstance(result, Awaitable) else result

@@ -85,9 +85,9 @@ def issue_for_update(conn: Connection, issue_id: int, version: int) -> IssueReco
 
 def update_issue(conn: Connection, issue_id: int, values: dict[str, Any]) -> IssueRecord:
     """Set the columns (fixed names) and move the version on."""
-    assignments = ", ".join(f"{column} = :{column}" for column in values)
+    assignments = "".join(f"{column} = :{column}, " for column in values)
     query = (
-        f"UPDATE issue i SET {assignments}, version = i.version + 1"
+        f"UPDATE issue i SET {assignments}version = i.version + 1"
         f" WHERE i.id = :issue_id RETURNING {ISSUE_COLUMNS}"
     )
     row = conn.execute(text(query), {**values, "issue_id": issue_id}).one()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from resolvers import cadres, issues
+from resolvers import cadres, events, issues
 from resolvers.records import EnterpriseRecord
 from schema.areas import Grid, Zone, checked_precision, load_area, point_geojson
 from schema.connection import Connection, connection
@@ -17,10 +17,11 @@ from schema.convert import from_record
 from schema.scalars import GeoJSON
 
 if TYPE_CHECKING:
-    from schema.ledger import Issue, Visit
+    from schema.ledger import Event, Issue, Visit
     from schema.people import Cadre
 
 IssueType = Annotated["Issue", strawberry.lazy("schema.ledger")]
+EventType = Annotated["Event", strawberry.lazy("schema.ledger")]
 VisitType = Annotated["Visit", strawberry.lazy("schema.ledger")]
 CadreType = Annotated["Cadre", strawberry.lazy("schema.people")]
 
@@ -66,6 +67,16 @@ class Enterprise:
         moment = at or info.context.now
         cadre_id = await info.context.loaders(cadres.liaisons_of, moment).load(self.record.id)
         return await load_cadre(info, cadre_id)
+
+    @strawberry.field(
+        description="Everything recorded about the enterprise and its issues, visits and"
+        " assignments, oldest first; never edited."
+    )
+    async def events(self, info: Info) -> list[EventType]:
+        from schema.ledger import Event
+
+        found = await info.context.loaders(events.of_enterprises).load(self.record.id)
+        return [Event.of(item) for item in found]
 
     @strawberry.field(description="Issues raised by the enterprise, newest first.")
     async def issues(

@@ -36,6 +36,7 @@ class Event:
     record: strawberry.Private[EventRecord]
     id: strawberry.ID
     occurred_at: datetime
+    subject: str = strawberry.field(description="issue, visit, assignment, enterprise, ...")
     action: str
     changes: JSON
     note: str | None

@@ -93,6 +93,17 @@ DEADLINE_DAYS = {
 }
 
 
+URGENT_HAZARD_DAYS = 7
+
+
+def due_in_days(category: str, severity: str, deadlines: dict[str, int], urgent: int) -> int:
+    """Days to the due date: the category's deadline, or the urgent rectification deadline
+    of a high or critical safety hazard."""
+    if category == "safety_hazard" and severity in {"high", "critical"}:
+        return urgent
+    return deadlines.get(category, 30)
+
+
 class LedgerSettings(BaseSettings):
     """Deadlines of the issue ledger (PARKGRID_LEDGER_DEADLINE_DAYS as JSON to change them)."""
 
@@ -100,7 +111,7 @@ class LedgerSettings(BaseSettings):
 
     deadline_days: dict[str, int] = Field(default_factory=lambda: dict(DEADLINE_DAYS))
     urgent_hazard_days: int = Field(
-        default=7, ge=1, description="Rectification deadline of high and critical hazards."
+        default=URGENT_HAZARD_DAYS, ge=1, description="Deadline of high and critical hazards."
     )
     check_in_tolerance_m: float = Field(
         default=500.0, ge=0, description="A visit checked in farther away is flagged."
@@ -108,8 +119,7 @@ class LedgerSettings(BaseSettings):
     hard_case_days: int = Field(default=60, ge=1)
 
     def due_in_days(self, category: str, severity: str) -> int:
-        urgent = category == "safety_hazard" and severity in {"high", "critical"}
-        return self.urgent_hazard_days if urgent else self.deadline_days.get(category, 30)
+        return due_in_days(category, severity, self.deadline_days, self.urgent_hazard_days)
 
 
 def normalise_url(url: str) -> str:

@@ -9,12 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from parkgrid.settings import DEADLINE_DAYS, URGENT_HAZARD_DAYS, due_in_days
+
 PARK_TZ = ZoneInfo("Asia/Shanghai")
-DEADLINE_DAYS = {
-    "recruitment": 30, "permits": 20, "construction": 90, "financing": 45,
-    "infrastructure": 120, "safety_hazard": 15, "talent": 30, "policy": 10,
-    "party_building": 30, "other": 30,
-}  # fmt: skip
 UNITS = {
     "recruitment": "县人力资源和社会保障局", "permits": "县行政审批服务局",
     "construction": "县住房和城乡建设局", "financing": "合作银行",
@@ -131,7 +128,7 @@ def new_issue(
     severity = (
         rng.choice(("low", "medium", "medium", "high")) if category == "safety_hazard" else "medium"
     )
-    days = 7 if severity == "high" and category == "safety_hazard" else DEADLINE_DAYS[category]
+    days = due_in_days(category, severity, DEADLINE_DAYS, URGENT_HAZARD_DAYS)
     detail = rng.choice(HAZARDS) if category == "safety_hazard" else TITLES[category]
     return DemoIssue(
         enterprise=enterprise, category=category, title=detail,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from schema.ledger_mutations import LedgerMutation
+from schema.registry_mutations import RegistryMutation
 
 
 @strawberry.type
-class Mutation(LedgerMutation):
+class Mutation(LedgerMutation, RegistryMutation):
     pass

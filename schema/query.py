@@ -18,6 +18,7 @@ from schema.inputs import AreaFilterInput, area_filter
 from schema.ledger import Issue
 from schema.people import Cadre, load_cadre
 from schema.search import SearchQuery
+from schema.stats import StatsQuery
 
 
 async def area_by_code(info: Info, kind: AreaKind, code: str) -> AreaRecord | None:
@@ -57,7 +58,7 @@ class Location:
 
 
 @strawberry.type
-class Query(SearchQuery):
+class Query(SearchQuery, StatsQuery):
     @strawberry.field
     async def parks(
         self,

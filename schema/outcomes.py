@@ -33,7 +33,10 @@ class NotFoundError(UserError):
     pass
 
 
-@strawberry.type(description="The record changed since it was read: reload it and retry.")
+@strawberry.type(
+    description="The change clashes with the current state: the record changed since it was"
+    " read (reload and retry), or another cadre holds the role now (end that first)."
+)
 class ConflictError(UserError):
     pass
 

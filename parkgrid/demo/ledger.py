@@ -176,7 +176,8 @@ def category_issues(
     category: str, enterprises: list[int], staffing: Staffing, anchor: datetime, rng: random.Random
 ) -> list[DemoIssue]:
     closed, still_open, rejected = PLAN[category]
-    targets = rng.sample(enterprises, closed) if category == "recruitment" else None
+    distinct = category in {"recruitment", "financing"}  # the report counts enterprises helped
+    targets = rng.sample(enterprises, closed) if distinct else None
     made = []
     for n, fate in enumerate(["closed"] * closed + ["open"] * still_open + ["rejected"] * rejected):
         enterprise = targets[n] if targets and n < closed else rng.choice(enterprises)

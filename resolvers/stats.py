@@ -32,6 +32,11 @@ def months_between(first: date, last: date) -> int:
     return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
+def next_month(day: date) -> date:
+    """The first day of the calendar month after the one holding `day`."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 @dataclass(frozen=True)
 class Period:
     """Inclusive dates in the park's time zone, and today there."""
@@ -42,8 +47,33 @@ class Period:
     today: date
 
     @property
+    def full_months(self) -> tuple[date, date] | None:
+        """First and last day of the calendar months lying entirely inside the period; None
+        when it holds no whole month."""
+        start = self.first if self.first.day == 1 else next_month(self.first)
+        month_end = (self.last + timedelta(days=1)).day == 1
+        end = self.last if month_end else self.last.replace(day=1) - timedelta(days=1)
+        return (start, end) if start <= end else None
+
+    @property
+    def monthly_days(self) -> tuple[date, date]:
+        """The days whose visits count for the monthly test: the full months, or without any
+        the whole period (taken as its one month)."""
+        return self.full_months or (self.first, self.last)
+
+    @property
     def months(self) -> int:
-        return months_between(self.first, self.last)
+        """Calendar months wholly inside the period; 1 when there is none (the period itself)."""
+        full = self.full_months
+        return months_between(*full) if full else 1
+
+    def monthly_params(self) -> dict[str, Any]:
+        first, last = self.monthly_days
+        return {
+            "months": self.months,
+            "monthly_start": midnight(first, self.timezone),
+            "monthly_end": midnight(last + timedelta(days=1), self.timezone),
+        }
 
     def params(self) -> dict[str, Any]:
         return {
@@ -96,15 +126,22 @@ DUTY_COUNTS = ", ".join(
     f"count(*) FILTER (WHERE :duty_{n} = ANY(s.duties)) AS duty_{n}" for n in range(len(DUTIES))
 )
 DUTY_PARAMS = {f"duty_{n}": duty for n, duty in enumerate(DUTIES)}
+# `monthly`: the visits between monthly_start and monthly_end (Period.monthly_params) are those
+# in the period's full calendar months, which number `months`, so an enterprise visited in each
+# has that many distinct months there (never more). Without a full month the window is the
+# whole period, `months` is 1 and one visit suffices, even when the period straddles two
+# partial months (hence >=, not =).
 VISITS = f"""
     , seen AS (
-        SELECT v.enterprise_id, v.duties,
+        SELECT v.enterprise_id, v.duties, v.visited_at,
                date_trunc('month', v.visited_at AT TIME ZONE :tz) AS month
         FROM visit v JOIN firms f ON f.id = v.enterprise_id
         WHERE v.visited_at >= :start AND v.visited_at < :end
     ), monthly AS (
-        SELECT enterprise_id FROM seen GROUP BY enterprise_id
-        HAVING count(DISTINCT month) = :months
+        SELECT enterprise_id FROM seen
+        WHERE visited_at >= :monthly_start AND visited_at < :monthly_end
+        GROUP BY enterprise_id
+        HAVING count(DISTINCT month) >= :months
     )
     SELECT (SELECT count(*) FROM firms) AS enterprises, count(*) AS visits,
            count(DISTINCT s.enterprise_id) AS visited,
@@ -114,7 +151,7 @@ VISITS = f"""
 
 
 def visit_figures(conn: Connection, period: Period, scope: Scope) -> VisitFigures:
-    row = run(conn, scope, period, VISITS, months=period.months, **DUTY_PARAMS)[0]
+    row = run(conn, scope, period, VISITS, **period.monthly_params(), **DUTY_PARAMS)[0]
     by_duty = tuple((duty, int(row._mapping[key])) for key, duty in DUTY_PARAMS.items())
     return VisitFigures(
         visits=row.visits,

@@ -41,12 +41,14 @@ class VisitStats:
     enterprises_visited: int = strawberry.field(description="Of them, visited in the period.")
     enterprises_not_visited: int
     months: int = strawberry.field(
-        description="Calendar months (park time zone) overlapping the period, a partial first"
-        " or last month included."
+        description="Calendar months (park time zone) lying entirely inside the period; a"
+        " partial first or last month is not counted. 1 when the period holds no full month"
+        " (the whole period is then taken as the one month)."
     )
     enterprises_visited_monthly: int = strawberry.field(
-        description="Enterprises with a visit in every one of those `months` calendar months"
-        " (only visits within the period count, so a partial month needs one in its part)."
+        description="Enterprises with at least one visit in each of those full calendar months"
+        " (visits in a partial first or last month do not matter); when the period holds no"
+        " full month, enterprises visited at least once in the period."
     )
     monthly_visited_share: float | None = strawberry.field(
         description="enterprisesVisitedMonthly ÷ enterprises; null without enterprises."

@@ -214,18 +214,39 @@ def visit_duties(rng: random.Random) -> list[str]:
 VISIT_NOTES = ("了解生产经营情况", "宣讲最新惠企政策", "检查消防与用电安全", "跟进诉求办理进度")
 
 
+def month_back(anchor: date, months: int) -> date:
+    """The first day of the calendar month `months` before the anchor's."""
+    index = anchor.year * 12 + anchor.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def day_in_month(first: date, anchor: date, draw: int) -> date | None:
+    """Day number `draw` (wrapped) of the month starting at `first`, before the anchor day;
+    None when the month has no such day (the anchor is its 1st)."""
+    last = min(month_back(first, -1), anchor) - timedelta(days=1)
+    if last < first:
+        return None
+    return first + timedelta(days=draw % ((last - first).days + 1))
+
+
 def visits(
     enterprises: list[int], staffing: Staffing, anchor: datetime, rng: random.Random
 ) -> list[DemoVisit]:
+    """About one visit a calendar month per enterprise over the last twelve months, roughly
+    one month in eight missed. Every month draws the same random numbers whether visited or
+    not, so which months are visited does not depend on the day the demo is loaded."""
     made = []
     for enterprise in enterprises:
         for month in range(12):
-            if rng.random() < 0.12:
-                continue
-            day = anchor.date() - timedelta(days=month * 30 + rng.randint(1, 29))
-            at = office_hours(day, rng)
-            cadre = staffing.liaison(enterprise, at)
-            made.append(
-                DemoVisit(enterprise, cadre, at, visit_duties(rng), rng.choice(VISIT_NOTES))
+            skipped, draw = rng.random() < 0.12, rng.randint(0, 30)
+            clock, duties, note = (
+                office_hours(anchor.date(), rng),
+                visit_duties(rng),
+                rng.choice(VISIT_NOTES),
             )
+            day = day_in_month(month_back(anchor.date(), month), anchor.date(), draw)
+            if skipped or day is None:
+                continue
+            at = datetime.combine(day, clock.timetz())
+            made.append(DemoVisit(enterprise, staffing.liaison(enterprise, at), at, duties, note))
     return sorted(made, key=lambda visit: visit.at)

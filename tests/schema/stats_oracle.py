@@ -1,11 +1,13 @@
 """Expected `stats` answers, computed in Python from plain table reads (no service code):
 periods are tested day by day in the park's time zone, months are collected by walking the
-days, percentiles are interpolated by hand."""
+days (a month is full when the period holds as many of its days as calendar.monthrange says
+it has), percentiles are interpolated by hand."""
 
 from __future__ import annotations
 
+import calendar
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -46,9 +48,21 @@ class Window:
     def holds(self, at: datetime | None) -> bool:
         return at is not None and self.first <= local_day(at) <= self.last
 
-    def months(self) -> set[tuple[int, int]]:
-        days = (self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1))
-        return {(day.year, day.month) for day in days}
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+    def full_months(self) -> set[tuple[int, int]]:
+        """(year, month) of the calendar months every day of which lies in the window."""
+        held = Counter((day.year, day.month) for day in self.days())
+        return {month for month, n in held.items() if n == calendar.monthrange(*month)[1]}
+
+    def counted_days(self) -> set[date]:
+        """The days whose visits count for the monthly test: those of the full months, or
+        every day of the window when it holds no full month."""
+        full = self.full_months()
+        if not full:
+            return set(self.days())
+        return {day for day in self.days() if (day.year, day.month) in full}
 
 
 @dataclass(frozen=True)
@@ -117,11 +131,16 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def expected_visits(tables: Tables, firms: set[int], window: Window) -> dict[str, Any]:
     seen = [(e, at, d) for e, at, d in tables.visits if e in firms and window.holds(at)]
+    visited = {enterprise for enterprise, *_ in seen}
+    full, counted = window.full_months(), window.counted_days()
     months: dict[int, set[tuple[int, int]]] = defaultdict(set)
     for enterprise, at, _ in seen:
         day = local_day(at)
-        months[enterprise].add((day.year, day.month))
-    monthly = sum(1 for found in months.values() if found == window.months())
+        if day in counted:
+            months[enterprise].add((day.year, day.month))
+    # with full months, a visit in each (partial edge months do not matter); without one, the
+    # window is the one month and any visit in it counts
+    monthly = sum(1 for found in months.values() if found == full) if full else len(months)
     return {
         "visits": len(seen),
         "byDuty": [
@@ -129,9 +148,9 @@ def expected_visits(tables: Tables, firms: set[int], window: Window) -> dict[str
             for duty in DUTIES
         ],
         "enterprises": len(firms),
-        "enterprisesVisited": len(months),
-        "enterprisesNotVisited": len(firms) - len(months),
-        "months": len(window.months()),
+        "enterprisesVisited": len(visited),
+        "enterprisesNotVisited": len(firms) - len(visited),
+        "months": len(full) or 1,
         "enterprisesVisitedMonthly": monthly,
         "monthlyVisitedShare": share(monthly, len(firms)),
     }

@@ -1,6 +1,7 @@
 """A hand-made park for `stats`, its answers known by construction (see test_stats.py).
 
-Period: 2024-01-01 .. 2024-03-31 (Asia/Shanghai, UTC+8), so 3 calendar months. Grid G-B
+Period: 2024-01-01 .. 2024-03-31 (Asia/Shanghai, UTC+8), so 3 full calendar months (January,
+February and March, each entirely inside); test_stats.py asks for shorter periods too. Grid G-B
 holds E1 and E2, grid G-A holds E3 and E5; E4 lies outside every grid (it counts only for
 "everything"). One cadre does every visit and reports every issue. Rows dated with `ago`
 are relative to today (open, overdue and hard-case figures are "now")."""
@@ -38,9 +39,9 @@ VISITS = [  # enterprise, when, duties
     ("E1", at(1, 1, 0, 30), ["policy"]),  # 2023-12-31 16:30 UTC: in January here
     ("E1", at(1, 5), ["policy", "liaison"]),
     ("E1", at(2, 5), ["safety"]),
-    ("E1", at(3, 5), ["liaison", "support"]),  # E1: every month -> visited monthly
+    ("E1", at(3, 5), ["liaison", "support"]),  # E1: each full month -> visited monthly
     ("E2", at(1, 20), ["liaison"]),
-    ("E2", at(3, 20), ["safety", "support"]),  # E2: no February visit
+    ("E2", at(3, 20), ["safety", "support"]),  # E2: no February visit -> not monthly
     ("E2", at(4, 1, 0, 30), ["policy"]),  # 2024-03-31 16:30 UTC: after the period here
     ("E3", at(12, 31, 23, 30, year=2023), ["policy"]),  # before the period
     ("E3", at(2, 29), ["safety"]),

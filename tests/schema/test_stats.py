@@ -57,6 +57,15 @@ def client_for(url: str) -> Iterator[GraphQL]:
 # --- a hand-made park (tests/schema/stats_small_park.py) -------------------------------------
 
 
+# shorter periods of the small park for the monthly figures: name -> first and last day
+MONTHLY_PERIODS = {
+    "one-full-month": (date(2024, 2, 1), date(2024, 2, 29)),
+    "edges-around-february": (date(2024, 1, 20), date(2024, 3, 5)),
+    "ten-days": (date(2024, 1, 1), date(2024, 1, 10)),
+    "straddling": (date(2024, 1, 5), date(2024, 2, 5)),
+}
+
+
 @dataclass(frozen=True)
 class Small:
     issues: dict[str, int]  # issue ids by name
@@ -64,12 +73,19 @@ class Small:
     everything: dict[str, Any]  # no area, over the period
     grids: dict[str, dict[str, Any]]  # G-B and G-A over the period
     recent: dict[str, Any]  # park P over the default period, hard cases older than 70 days
+    # per MONTHLY_PERIODS name, the visits of park P and of everything
+    monthly: dict[str, tuple[dict[str, Any], dict[str, Any]]]
+    tables: Tables  # its rows, for the oracle
+
+
+def dates(first: date, last: date) -> dict[str, str]:
+    return {"from": first.isoformat(), "to": last.isoformat()}
 
 
 @pytest.fixture
 def small(empty_url: str, engine_for) -> Small:
     issues = small_park.build(engine_for(empty_url))
-    period = {"from": FIRST.isoformat(), "to": LAST.isoformat()}
+    period = dates(FIRST, LAST)
     with client_for(empty_url) as run:
         return Small(
             issues=issues,
@@ -77,6 +93,14 @@ def small(empty_url: str, engine_for) -> Small:
             everything=stats(run, **period),
             grids={code: stats(run, grid=code, **period) for code in ("G-B", "G-A")},
             recent=stats(run, park="P", days=70),
+            monthly={
+                name: (
+                    stats(run, park="P", **dates(*days))["visits"],
+                    stats(run, **dates(*days))["visits"],
+                )
+                for name, days in MONTHLY_PERIODS.items()
+            },
+            tables=read_tables(empty_url),
         )
 
 
@@ -95,7 +119,11 @@ def test_small_park_period_and_area(small) -> None:
     assert small.recent["to"] == today().isoformat()
     assert small.recent["from"] == (today() - timedelta(days=364)).isoformat()
     assert small.recent["visits"]["visits"] == 0
-    assert small.recent["visits"]["months"] == len(default_window().months())
+    # full months only: today's month is partial and so, unless the period starts on a 1st,
+    # is the one a year back, leaving the 11 between them (12 from a 1st to a month's end)
+    full = default_window().full_months()
+    assert small.recent["visits"]["months"] == len(full) and len(full) in (11, 12)
+    assert small.recent["visits"]["enterprisesVisitedMonthly"] == 0
 
 
 def test_small_park_visits(small) -> None:
@@ -111,19 +139,65 @@ def test_small_park_visits(small) -> None:
         "enterprises": 4,  # E1, E2, E3, E5
         "enterprisesVisited": 3,
         "enterprisesNotVisited": 1,  # E5
-        "months": 3,
-        "enterprisesVisitedMonthly": 1,  # E1
-        "monthlyVisitedShare": 0.25,
+        "months": 3,  # January, February, March 2024: all three entirely inside
+        "enterprisesVisitedMonthly": 1,  # E1 (E2 has no February visit, E3 one in February)
+        "monthlyVisitedShare": 0.25,  # 1 of 4
     }
     # everything adds E4: one more enterprise, visited once for support, not monthly
     everything = small.everything["visits"]
     assert (everything["visits"], everything["enterprises"]) == (8, 5)
     assert everything["byDuty"][3] == {"duty": "SUPPORT", "visits": 3}
-    assert everything["monthlyVisitedShare"] == 0.2
+    assert everything["monthlyVisitedShare"] == 0.2  # still only E1, of 5
     # G-B (E1, E2) was visited 6 times, E1 every month; G-A (E3, E5) once
     west, east = (small.grids[code]["visits"] for code in ("G-B", "G-A"))
     assert (west["visits"], west["enterprisesVisitedMonthly"]) == (6, 1)
     assert (east["visits"], east["enterprisesVisitedMonthly"]) == (1, 0)
+
+
+def monthly_figures(visits: dict[str, Any]) -> tuple[Any, ...]:
+    keys = "visits enterprisesVisited months enterprisesVisitedMonthly monthlyVisitedShare"
+    return tuple(visits[key] for key in keys.split())
+
+
+def check_monthly(
+    small: Small, name: str, park: tuple[Any, ...], everything: tuple[Any, ...]
+) -> None:
+    """The figures of monthly_figures for park P and for everything, as literals and as the
+    oracle has them."""
+    window = Window(*MONTHLY_PERIODS[name], today())
+    answers, literals = small.monthly[name], (park, everything)
+    for code, answer, literal in zip(("P", None), answers, literals, strict=True):
+        assert monthly_figures(answer) == literal, code
+        assert answer == expected_stats(small.tables, code, window)["visits"], code
+
+
+def test_small_park_one_full_month(small) -> None:
+    # February 2024 exactly, one full month: P has E1 (Feb 5) and E3 (Feb 29, the last day),
+    # each visited in it, of 4 enterprises; everything adds E4 (Feb 1), of 5
+    check_monthly(small, "one-full-month", park=(2, 2, 1, 2, 0.5), everything=(3, 3, 1, 3, 0.6))
+
+
+def test_small_park_partial_edge_months_do_not_count(small) -> None:
+    # January 20 .. March 5: January and March are partial, only February is full. In P:
+    # E2 Jan 20, E1 Feb 5, E3 Feb 29, E1 Mar 5, so 4 visits to 3 enterprises; monthly are E1
+    # and E3 (a February visit), not E2 (seen only in the partial January). Everything adds
+    # E4 (Feb 1). Counting the partial months too, nobody would have been monthly.
+    check_monthly(
+        small, "edges-around-february", park=(4, 3, 1, 2, 0.5), everything=(5, 4, 1, 3, 0.6)
+    )
+
+
+def test_small_park_ten_days_are_the_one_month(small) -> None:
+    # January 1 .. 10 holds no full month, so the period is the one month: E1 (Jan 1 00:30,
+    # Jan 5) counts, once; E3's Dec 31 23:30 lies before. 1 of 4 in P, 1 of 5 in everything
+    check_monthly(small, "ten-days", park=(2, 1, 1, 1, 0.25), everything=(2, 1, 1, 1, 0.2))
+
+
+def test_small_park_no_full_month_across_two_months(small) -> None:
+    # January 5 .. February 5 holds no full month either: one visit anywhere in it suffices.
+    # P: E1 (Jan 5, Feb 5: both partial months, counted once) and E2 (Jan 20); everything
+    # adds E4 (Feb 1)
+    check_monthly(small, "straddling", park=(3, 2, 1, 2, 0.5), everything=(4, 3, 1, 3, 0.6))
 
 
 # closed in the period: I1 (10 d), I2 (9.625 d), I7 (29 1/12 d), I9 (40.5625 d)
@@ -276,7 +350,22 @@ def test_monthly_visits_are_not_vacuous_on_the_demo(gql, tables) -> None:
     )
     expected = expected_stats(tables, PARK, window)
     assert found["visits"] == expected["visits"]
+    assert found["visits"]["months"] == 3
     assert 0 < found["visits"]["enterprisesVisitedMonthly"] < found["visits"]["enterprises"]
+
+
+def test_monthly_share_of_the_demo_default_year_is_informative(gql, tables) -> None:
+    """The default 365 days span 13 calendar months, two of them partial; only the full ones
+    count, so the share is neither 0 nor 1. The demo visits each enterprise about once a
+    calendar month and skips about one month in eight, with the same pattern whatever day it
+    is loaded, so about a fifth of the enterprises are visited in every full month."""
+    found = stats(gql, park=PARK)["visits"]
+    expected = expected_stats(tables, PARK, default_window())["visits"]
+    assert rounded(found) == rounded(expected)
+    assert found["months"] == len(default_window().full_months())
+    assert found["months"] in (11, 12)
+    assert 0 < found["enterprisesVisitedMonthly"] < found["enterprises"]
+    assert 0.1 < found["monthlyVisitedShare"] < 0.35
 
 
 def last_whole_months(count: int) -> tuple[date, date]:
@@ -352,7 +441,9 @@ def test_refused_arguments(gql, arguments, code, field) -> None:
 def test_a_single_day_is_a_period(gql, tables) -> None:
     day = today() - timedelta(days=3)
     found = stats(gql, park=PARK, **{"from": day.isoformat(), "to": day.isoformat()})
+    # no full month: the day is the one month, so every enterprise visited that day counts
     assert found["visits"]["months"] == 1
+    assert found["visits"]["enterprisesVisitedMonthly"] == found["visits"]["enterprisesVisited"]
     assert rounded(found) == rounded(expected_stats(tables, PARK, Window(day, day, today())))
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import text
 from starlette.testclient import TestClient
@@ -166,8 +166,8 @@ def test_concurrent_transitions_exactly_one_wins(ledger, fresh_demo_url) -> None
 
     async def race() -> list[dict]:
         async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://parkgrid") as client:
+            transport = httpx2.ASGITransport(app=app)
+            async with httpx2.AsyncClient(transport=transport, base_url="http://parkgrid") as client:
                 calls = [
                     client.post(
                         "/graphql",

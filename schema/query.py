@@ -13,6 +13,7 @@ from schema.areas import Grid, Park, Zone
 from schema.connection import Connection, connection
 from schema.context import Info
 from schema.convert import parse_id
+from schema.coverage import CoverageQuery
 from schema.enterprise import Enterprise
 from schema.inputs import AreaFilterInput, area_filter
 from schema.ledger import Issue
@@ -58,7 +59,7 @@ class Location:
 
 
 @strawberry.type
-class Query(SearchQuery, StatsQuery):
+class Query(SearchQuery, StatsQuery, CoverageQuery):
     @strawberry.field
     async def parks(
         self,

@@ -167,7 +167,9 @@ def test_concurrent_transitions_exactly_one_wins(ledger, fresh_demo_url) -> None
     async def race() -> list[dict]:
         async with app.router.lifespan_context(app):
             transport = httpx2.ASGITransport(app=app)
-            async with httpx2.AsyncClient(transport=transport, base_url="http://parkgrid") as client:
+            async with httpx2.AsyncClient(
+                transport=transport, base_url="http://parkgrid"
+            ) as client:
                 calls = [
                     client.post(
                         "/graphql",

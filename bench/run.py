@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
 import threading
@@ -63,12 +62,6 @@ def generate(url: str, plan: Plan) -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def wait_ready(port: int) -> None:
     for _ in range(120):
         try:
@@ -108,7 +101,7 @@ class MemoryWatch(threading.Thread):
 
 @contextmanager
 def server(url: str, workers: int) -> Iterator[tuple[int, MemoryWatch]]:
-    port = free_port()
+    port = cluster.free_port()
     env = {**os.environ, "DATABASE_URL": url, "PORT": str(port), "PARKGRID_WORKERS": str(workers)}
     env["PARKGRID_CLUSTER_DATA_DIR"] = str(
         Path(env.get("TMPDIR", "/tmp")) / f"parkgrid-bench-{port}"

@@ -20,7 +20,7 @@ import psycopg2
 from psycopg2 import sql
 from sqlalchemy.engine import make_url
 
-from parkgrid.settings import ClusterSettings
+from parkgrid.settings import DEFAULT_CLUSTER_PORT, ClusterSettings
 
 PG_LIB = Path("/usr/lib/postgresql")
 PG_SHARE = Path("/usr/share/postgresql")
@@ -170,16 +170,33 @@ def port_taken(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def choose_port(settings: ClusterSettings) -> int:
+    """The default port, or a free one when another server has it (another checkout's
+    cluster, say); the choice is recorded so every later command finds this cluster."""
+    if settings.port is not None or settings.port_file.exists():
+        return settings.chosen_port
+    port = DEFAULT_CLUSTER_PORT if not port_taken(DEFAULT_CLUSTER_PORT) else free_port()
+    settings.port_file.write_text(str(port))
+    return port
+
+
 def start(settings: ClusterSettings, major: int) -> None:
     if running(settings, major):
         return
-    if port_taken(settings.port):
+    port = choose_port(settings)
+    if port_taken(port):
         raise ClusterError(
-            f"port {settings.port} is taken by another server; "
-            "set PARKGRID_CLUSTER_PORT to a free port (or DATABASE_URL to use that server)"
+            f"port {port} is taken by another server; set PARKGRID_CLUSTER_PORT to a free"
+            f" port (or delete {settings.port_file}), or set DATABASE_URL to use that server"
         )
     log = str(settings.pgdata / "server.log")
-    options = f"-p {settings.port}"
+    options = f"-p {port}"
     if pg_ctl(settings, major, "-l", log, "-o", options, "-w", "-t", "60", "start") != 0:
         raise ClusterError(f"the private PostgreSQL server did not start; see {log}")
 

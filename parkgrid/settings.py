@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CLUSTER_PORT = 54329
 
 
 class ClusterSettings(BaseSettings):
@@ -16,7 +17,9 @@ class ClusterSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PARKGRID_CLUSTER_")
 
     data_dir: Path = PROJECT_ROOT / ".data"
-    port: int = 54329
+    port: int | None = Field(
+        default=None, description="Fixed port; unset, the cluster keeps the one chosen at start."
+    )
     database: str = "parkgrid"
     superuser: str = "parkgrid"
     os_user: str = "postgres"
@@ -30,8 +33,22 @@ class ClusterSettings(BaseSettings):
         return self.data_dir / "pg"
 
     @property
+    def port_file(self) -> Path:
+        return self.data_dir / "pg.port"
+
+    @property
+    def chosen_port(self) -> int:
+        """The fixed port, else the one recorded when the cluster was first started here."""
+        if self.port is not None:
+            return self.port
+        if self.port_file.exists():
+            return int(self.port_file.read_text())
+        return DEFAULT_CLUSTER_PORT
+
+    @property
     def url(self) -> str:
-        return f"postgresql+psycopg2://{self.superuser}@127.0.0.1:{self.port}/{self.database}"
+        port = self.chosen_port
+        return f"postgresql+psycopg2://{self.superuser}@127.0.0.1:{port}/{self.database}"
 
 
 class DatabaseSettings(BaseSettings):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.request
@@ -14,17 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from parkgrid import cluster
 from parkgrid.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("PARKGRID_TEST_CLEAN_CLONE") != "1", reason="set PARKGRID_TEST_CLEAN_CLONE=1"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_ready(url: str, seconds: float) -> dict:
@@ -51,8 +45,8 @@ def post_graphql(port: int, query: str) -> dict:
 def test_make_run_from_a_clean_clone(tmp_path: Path) -> None:
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(PROJECT_ROOT), str(clone)], check=True)
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "PARKGRID_CLUSTER_PORT": str(free_port())}
+    port = cluster.free_port()
+    env = {**os.environ, "PORT": str(port), "PARKGRID_CLUSTER_PORT": str(cluster.free_port())}
     env.pop("DATABASE_URL", None)
     server = subprocess.Popen(["make", "run"], cwd=clone, env=env, stdout=subprocess.DEVNULL)
     try:

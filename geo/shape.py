@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import shapely
-from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
+from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
@@ -17,10 +17,6 @@ GeoJSON = dict[str, Any]
 def from_geojson(value: GeoJSON) -> BaseGeometry:
     """Build a Shapely geometry from a GeoJSON geometry object (not a Feature)."""
     return shape(value)
-
-
-def to_geojson(geometry: BaseGeometry) -> GeoJSON:
-    return dict(mapping(geometry))
 
 
 def as_multipolygon(geometry: Polygon | MultiPolygon) -> MultiPolygon:
@@ -36,10 +32,6 @@ def to_ewkb(geometry: BaseGeometry, srid: int = STORAGE_SRID) -> bytes:
 
 def from_wkb(data: bytes | str) -> BaseGeometry:
     return shapely.from_wkb(data)
-
-
-def point(lon: float, lat: float) -> Point:
-    return Point(lon, lat)
 
 
 def decimal_scale(digits: int) -> float:

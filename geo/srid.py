@@ -5,11 +5,6 @@ from __future__ import annotations
 STORAGE_SRID = 4326
 """Everything is stored in WGS 84 longitude/latitude (CGCS2000 agrees at metre level)."""
 
-CGCS2000_SRID = 4490
-"""China's official geographic CRS; accepted on input."""
-
-PROJECTED_SRID = 4547
-"""CGCS2000 / 3-degree Gauss-Kruger CM 114E: metres around Xiangyin (112.9 E)."""
 
 LON_RANGE = (-180.0, 180.0)
 LAT_RANGE = (-90.0, 90.0)

@@ -221,9 +221,14 @@ def down(settings: ClusterSettings) -> bool:
     return pg_ctl(settings, major, "-m", "fast", "-w", "stop") == 0
 
 
-def maintenance_dsn(url: str, database: str = "postgres") -> str:
-    parsed = make_url(url).set(drivername="postgresql", database=database)
-    return parsed.render_as_string(hide_password=False)
+def libpq_dsn(url: str) -> str:
+    """A SQLAlchemy URL as the plain postgresql:// DSN psycopg2 connects with."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def maintenance_dsn(url: str) -> str:
+    """The server's `postgres` database, for creating and dropping others."""
+    return libpq_dsn(make_url(url).set(database="postgres").render_as_string(hide_password=False))
 
 
 def wait_for_server(url: str, seconds: float = 30.0) -> None:

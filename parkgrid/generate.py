@@ -18,7 +18,7 @@ from typing import Any
 import psycopg2
 from rich.progress import Progress
 
-from parkgrid.cluster import maintenance_dsn
+from parkgrid.cluster import libpq_dsn
 from parkgrid.uscc import ALPHABET, check_character
 
 WEST, SOUTH = 110.0, 26.0
@@ -282,7 +282,7 @@ def finish(cursor: Any) -> None:
 
 def generate(url: str, plan: Plan) -> str:
     """Stream the province into the database at `url` in one transaction."""
-    connection = psycopg2.connect(maintenance_dsn(url, database=url_database(url)))
+    connection = psycopg2.connect(libpq_dsn(url))
     try:
         with connection, connection.cursor() as cursor, Progress(transient=True) as progress:
             require_empty(cursor)
@@ -296,9 +296,3 @@ def generate(url: str, plan: Plan) -> str:
         f"generated {plan.parks} parks, {plan.parks * plan.zones_per_park} zones,"
         f" {plan.grid_count} grids, {plan.enterprises} enterprises"
     )
-
-
-def url_database(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return str(make_url(url).database)

@@ -21,9 +21,10 @@ from geo.sql import MAX_PRECISION
 from parkgrid.errors import ParkgridError
 from resolvers.areas import located
 from resolvers.enterprises import knn_candidates, nearest_sql
-from resolvers.filters import OPEN, EnterpriseFilter, checked_bbox, checked_point
+from resolvers.filters import EnterpriseFilter, checked_bbox, checked_point
 from resolvers.prepared import execute_scalar
 from resolvers.records import AreaKind
+from resolvers.scope import OPEN_ISSUE
 
 TYPENAMES = {"park": "Park", "zone": "Zone", "grid": "Grid"}
 SCOPES: dict[AreaKind, str] = {
@@ -171,7 +172,7 @@ class Compiler:
         return f"ST_AsGeoJSON(ST_ForcePolygonCCW({a}.boundary), {digits})::json"
 
     def open_join(self) -> str:
-        return f"JOIN issue i ON i.enterprise_id = e.id AND {OPEN}"
+        return f"JOIN issue i ON i.enterprise_id = e.id AND {OPEN_ISSUE}"
 
     def overdue_join(self) -> str:
         return f"{self.open_join()} AND i.due_date < {self.bind(self.today, 'date')}"

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from resolvers.filters import OPEN, EnterpriseFilter
+from resolvers.filters import EnterpriseFilter
 from resolvers.records import AreaKind
-from resolvers.scope import grids_under
+from resolvers.scope import OPEN_ISSUE, grids_under
 
 
 def per_area(
@@ -37,13 +37,13 @@ def enterprises(
 
 
 def open_issues(conn: Connection, kind: AreaKind, ids: Sequence[int]) -> dict[int, int]:
-    return per_area(conn, kind, ids, f"JOIN issue i ON i.enterprise_id = e.id AND {OPEN}", {})
+    return per_area(conn, kind, ids, f"JOIN issue i ON i.enterprise_id = e.id AND {OPEN_ISSUE}", {})
 
 
 def overdue_issues(
     conn: Connection, kind: AreaKind, today: date, ids: Sequence[int]
 ) -> dict[int, int]:
-    joined = f"JOIN issue i ON i.enterprise_id = e.id AND {OPEN} AND i.due_date < :today"
+    joined = f"JOIN issue i ON i.enterprise_id = e.id AND {OPEN_ISSUE} AND i.due_date < :today"
     return per_area(conn, kind, ids, joined, {"today": today})
 
 

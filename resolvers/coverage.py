@@ -18,8 +18,7 @@ from sqlalchemy.engine import Connection
 
 from geo import sql as geosql
 from parkgrid.errors import NotFound
-from resolvers.filters import OPEN
-from resolvers.scope import CURRENT
+from resolvers.scope import CURRENT, OPEN_ISSUE
 
 PRECISION = 7
 
@@ -155,14 +154,14 @@ SELECT g.code, z.code AS zone_code,
         AND EXISTS (SELECT 1 FROM grids o WHERE o.id <> g.id AND ST_Covers(o.boundary, e.location)))
         AS on_boundary,
     (SELECT count(*) FROM issue i JOIN enterprise e ON e.id = i.enterprise_id
-        WHERE e.grid_id = g.id AND {OPEN}) AS open_issues
+        WHERE e.grid_id = g.id AND {OPEN_ISSUE}) AS open_issues
 FROM grids g JOIN zones z ON z.id = g.zone_id ORDER BY g.code
 """
 
 TOTALS = f"""
 SELECT (SELECT count(*) FROM zones) AS zones, (SELECT count(*) FROM grids) AS grids,
     (SELECT count(*) FROM firms) AS enterprises,
-    (SELECT count(*) FROM issue i JOIN firms e ON e.id = i.enterprise_id WHERE {OPEN})
+    (SELECT count(*) FROM issue i JOIN firms e ON e.id = i.enterprise_id WHERE {OPEN_ISSUE})
         AS open_issues
 """
 

@@ -14,6 +14,7 @@ from geo import sql as geosql
 from geo import validate
 from geo.validate import GeometryError
 from parkgrid.errors import InvalidGeometry, InvalidInput
+from resolvers.scope import OPEN_ISSUE
 
 Params = dict[str, Any]
 BBox = tuple[float, float, float, float]
@@ -76,7 +77,6 @@ CURRENT_LIAISON_OF = (
     "EXISTS (SELECT 1 FROM assignment a WHERE a.enterprise_id = e.id AND a.role = 'liaison'"
     " AND a.valid_from <= now() AND (a.valid_to IS NULL OR a.valid_to > now()))"
 )
-OPEN = "i.status NOT IN ('closed', 'rejected')"
 
 
 def envelope(prefix: str, bbox: BBox) -> tuple[str, Params]:
@@ -158,7 +158,7 @@ class EnterpriseFilter(InAreas):
         self.add_near(conditions)
         if self.industry is not None:
             conditions.add("e.industry = :f_industry", f_industry=self.industry)
-        add_flag(conditions, self.has_open_issues, OPEN_ISSUE_OF.format(open=OPEN))
+        add_flag(conditions, self.has_open_issues, OPEN_ISSUE_OF.format(open=OPEN_ISSUE))
         add_flag(conditions, self.without_liaison, f"NOT {CURRENT_LIAISON_OF}")
         if self.search:
             pattern = like_pattern(self.search)
@@ -213,7 +213,7 @@ class IssueFilter(InAreas):
             conditions.add("i.status = ANY(:f_statuses)", f_statuses=list(self.statuses))
         if self.categories is not None:
             conditions.add("i.category = ANY(:f_categories)", f_categories=list(self.categories))
-        overdue = f"({OPEN} AND coalesce(i.due_date < :f_today, false))"
+        overdue = f"({OPEN_ISSUE} AND coalesce(i.due_date < :f_today, false))"
         add_flag(conditions, self.overdue, overdue)
         if self.overdue is not None:
             conditions.params["f_today"] = self.today

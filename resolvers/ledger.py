@@ -210,15 +210,16 @@ def log_visit(conn: Connection, new: NewVisit) -> VisitRecord:
     act_as(conn, new.cadre_id)
     point = geosql.bound_point("lon", "lat") if new.check_in else "NULL::geometry"
     lon, lat = new.check_in or (None, None)
-    inserted = conn.execute(
+    row = conn.execute(
         text(
-            "INSERT INTO visit (cadre_id, enterprise_id, visited_at, duties, note, check_in)"
-            f" VALUES (:cadre, :enterprise, :at, :duties, :note, {point}) RETURNING id"
+            "WITH v AS (INSERT INTO visit (cadre_id, enterprise_id, visited_at, duties, note,"
+            f" check_in) VALUES (:cadre, :enterprise, :at, :duties, :note, {point}) RETURNING *)"
+            f" SELECT {VISIT_COLUMNS} FROM v JOIN enterprise e ON e.id = v.enterprise_id"
         ),
         {"cadre": new.cadre_id, "enterprise": enterprise_id, "at": new.at,
          "duties": list(new.duties), "note": new.note, "lon": lon, "lat": lat},
-    ).scalar_one()  # fmt: skip
-    visit = visits_by_ids(conn, [inserted])[inserted]
+    ).one()  # fmt: skip
+    visit = record(VisitRecord, row)
     changes: dict[str, Any] = {"duties": list(new.duties), "visited_at": new.at.isoformat()}
     if visit.check_in_distance_m is not None:
         changes["check_in_distance_m"] = round(visit.check_in_distance_m, 1)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.scalars import JSON
 
+from parkgrid.models import OPEN_STATUSES
 from resolvers import enterprises, events, ledger
 from resolvers.records import EventRecord, IssueRecord, VisitRecord
 from schema.areas import point_geojson
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from schema.enterprise import Enterprise
 
 EnterpriseType = Annotated["Enterprise", strawberry.lazy("schema.enterprise")]
-OPEN = {"reported", "accepted", "in_progress", "resolved", "verified"}
 
 
 async def load_enterprise(info: Info, enterprise_id: int) -> EnterpriseType | None:
@@ -82,7 +82,7 @@ class Issue:
     @strawberry.field(description="Open and past its due date in the park's time zone.")
     def overdue(self, info: Info) -> bool:
         due = self.record.due_date
-        return self.record.status in OPEN and due is not None and due < info.context.today
+        return self.record.status in OPEN_STATUSES and due is not None and due < info.context.today
 
     @strawberry.field
     async def enterprise(self, info: Info) -> EnterpriseType | None:

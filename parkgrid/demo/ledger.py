@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from parkgrid.models import OPEN_STATUSES
 from parkgrid.settings import DEADLINE_DAYS, URGENT_HAZARD_DAYS, due_in_days
 
 PARK_TZ = ZoneInfo("Asia/Shanghai")
@@ -34,7 +35,6 @@ PLAN = {
     "talent": (8, 2, 1), "policy": (12, 1, 0), "party_building": (6, 2, 0), "other": (10, 2, 2),
 }  # fmt: skip
 PEOPLE_HIRED, LOANS_CNY = 637, 390_000_000
-OPEN_STATES = ("reported", "accepted", "in_progress", "resolved", "verified")
 
 
 @dataclass
@@ -102,9 +102,9 @@ def closed_path(issue: DemoIssue, rng: random.Random, late: bool) -> None:
 
 
 def open_path(issue: DemoIssue, rng: random.Random, anchor: datetime) -> None:
-    target = rng.choice(OPEN_STATES)
+    target = rng.choice(OPEN_STATUSES)
     at = issue.reported_at
-    for status in OPEN_STATES[1 : OPEN_STATES.index(target) + 1]:
+    for status in OPEN_STATUSES[1 : OPEN_STATUSES.index(target) + 1]:
         at = min(later(at, rng, 0, 3), anchor - timedelta(hours=1))
         issue.steps.append((status, at, None))
 

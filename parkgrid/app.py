@@ -22,6 +22,7 @@ from strawberry.types import ExecutionResult
 
 from parkgrid import migrate
 from parkgrid.db import Database
+from parkgrid.routes.coverage import coverage_routes
 from parkgrid.settings import ApiSettings, DatabaseSettings, LedgerSettings
 from schema import build_schema, limit_rules
 from schema.context import Context, park_today
@@ -124,9 +125,11 @@ def create_app(
         finally:
             app.state.db.dispose()
 
+    api_settings = api or ApiSettings()
     routes = [
-        Route("/graphql", ParkGraphQL(api or ApiSettings())),
+        Route("/graphql", ParkGraphQL(api_settings)),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        *coverage_routes(api_settings),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -53,6 +53,7 @@ ISSUE_STATUSES = (
 )
 OPEN_STATUSES = ("reported", "accepted", "in_progress", "resolved", "verified")
 SEVERITIES = ("low", "medium", "high", "critical")
+PARTY_KINDS = ("none", "own_branch", "joint_branch")
 
 
 def area_type() -> Geometry:
@@ -162,6 +163,32 @@ class Enterprise(Base):
     location: Mapped[Any] = mapped_column(point_type())
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = stamped_now()
+    updated_at: Mapped[datetime] = stamped_now()
+
+
+class PartyOrganisation(Base):
+    """An enterprise's party organisation: none, a branch of its own (three or more full
+    members) or a joint branch shared with neighbouring firms."""
+
+    __tablename__ = "party_organisation"
+    __table_args__ = (
+        CheckConstraint(in_list("kind", PARTY_KINDS), name="party_organisation_kind_known"),
+        CheckConstraint("members >= 0", name="party_organisation_members_not_negative"),
+        CheckConstraint(
+            "kind <> 'none' OR (established IS NULL AND members = 0)",
+            name="party_organisation_none_is_empty",
+        ),
+        CheckConstraint(
+            "kind <> 'own_branch' OR members >= 3", name="party_organisation_own_branch_members"
+        ),
+    )
+
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprise.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(Text)
+    established: Mapped[date | None] = mapped_column(Date)
+    members: Mapped[int] = mapped_column(Integer, server_default="0")
     updated_at: Mapped[datetime] = stamped_now()
 
 

@@ -2,140 +2,90 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
-from parkgrid.errors import InvalidInput
 from resolvers import coverage
 from schema.context import Info
+from schema.coverage_lists import (
+    AreaRemainder,
+    CoverageArea,
+    CoverageEnterprise,
+    GridOverlap,
+    OverdueHazard,
+    Workload,
+)
 from schema.scalars import GeoJSON
 
 
-@strawberry.type(description="A zone or grid, by code.")
-class CoverageArea:
-    code: str
-    name: str
-
-
-@strawberry.type(description="An enterprise in a coverage list.")
-class CoverageEnterprise:
-    uscc: str
-    name: str
-    location: GeoJSON = strawberry.field(description="A GeoJSON Point.")
-    grid_code: str | None = strawberry.field(description="Its grid (membership); null: none.")
-    covering_grids: list[str] = strawberry.field(
-        description="On enterprisesOnBoundary: every grid covering the point (2 or more);"
-        " empty elsewhere."
-    )
-
-    @classmethod
-    def of(cls, found: coverage.Firm) -> CoverageEnterprise:
-        return cls(
-            uscc=found.uscc,
-            name=found.name,
-            location=GeoJSON(found.location),
-            grid_code=found.grid_code,
-            covering_grids=list(found.grid_codes),
-        )
-
-
-@strawberry.type(description="Two grids whose interiors overlap.")
-class GridOverlap:
-    first: str = strawberry.field(description="The lower grid code.")
-    second: str
-    area_sq_m: float
-    geometry: GeoJSON = strawberry.field(description="The overlap, a GeoJSON (Multi)Polygon.")
-
-
-@strawberry.type(
-    description="The part of an area lying outside another (a zone's part outside its grids,"
-    " a grid's outside its zone, a zone's outside the park), parts under minGapSqM left out."
-)
-class AreaRemainder:
-    code: str = strawberry.field(description="The zone or grid.")
-    within: str = strawberry.field(description="Its zone or park (for gaps: the zone itself).")
-    area_sq_m: float
-    geometry: GeoJSON = strawberry.field(description="A GeoJSON MultiPolygon.")
-
-    @classmethod
-    def of(cls, found: coverage.Remainder) -> AreaRemainder:
-        return cls(
-            code=found.code,
-            within=found.within,
-            area_sq_m=found.area_m2,
-            geometry=GeoJSON(found.geometry),
-        )
-
-
-@strawberry.type(description="A cadre and the enterprises of the scope they carry.")
-class CadreLoad:
-    id: strawberry.ID
-    name: str
-    enterprises: int
-
-    @classmethod
-    def of(cls, found: coverage.Load) -> CadreLoad:
-        return cls(
-            id=strawberry.ID(str(found.cadre_id)), name=found.name, enterprises=found.enterprises
-        )
-
-
-@strawberry.type(description="Enterprises per cadre over the cadres of one role.")
-class LoadSpread:
-    cadres: int
-    min: int | None
-    median: float | None
-    max: int | None
-    loads: list[CadreLoad]
-
-    @classmethod
-    def of(cls, loads: tuple[coverage.Load, ...]) -> LoadSpread:
-        found = coverage.spread(loads)
-        return cls(
-            cadres=found.cadres,
-            min=found.min,
-            median=found.median,
-            max=found.max,
-            loads=[CadreLoad.of(load) for load in loads],
-        )
-
-
-@strawberry.type(description="Current workload in the scope.")
-class Workload:
-    per_liaison: LoadSpread = strawberry.field(
-        description="Enterprises of the scope per current liaison."
-    )
-    per_grid_lead: LoadSpread = strawberry.field(
-        description="Enterprises of the grids each current grid lead holds."
-    )
-    max_per_liaison: int
-    min_per_liaison: int
-    overloaded: list[CadreLoad] = strawberry.field(description="Liaisons above maxPerLiaison.")
-    underloaded: list[CadreLoad] = strawberry.field(description="Liaisons below minPerLiaison.")
-
-
-@strawberry.type(description="One row per grid, for shading a map.")
-class GridCoverage:
-    code: str
-    zone_code: str
-    has_lead: bool
+@strawberry.type(description="Counts of enterprises (and issues) over a grid or the scope.")
+class CoverageColumns:
     enterprises: int
     without_liaison: int
-    on_boundary: int = strawberry.field(
-        description="Enterprises this grid covers that another grid covers too."
-    )
+    on_boundary: int = strawberry.field(description="Enterprises two or more grids cover.")
     open_issues: int
+    visited: int = strawberry.field(description="Enterprises visited within serviceDays.")
+    visited_share: float | None = strawberry.field(description="visited / enterprises.")
+    overdue_hazards: int = strawberry.field(
+        description="Open safety hazards past their due date (park time)."
+    )
+    own_branch: int = strawberry.field(description="Enterprises with a party branch of their own.")
+    joint_branch: int = strawberry.field(description="Enterprises in a joint party branch.")
+    with_party_organisation: int = strawberry.field(
+        description="Organisational coverage: ownBranch + jointBranch."
+    )
+    party_organisation_share: float | None
+    with_policy_liaison: int = strawberry.field(
+        description="Work coverage: the current liaison has visited in the policy duty since"
+        " taking the enterprise on."
+    )
+    policy_liaison_share: float | None
 
 
-@strawberry.type(description="Counts over the scope.")
-class CoverageTotals:
+def columns(counts: coverage.Counts) -> dict[str, Any]:
+    party = counts.with_party_organisation
+    return {
+        "enterprises": counts.enterprises,
+        "without_liaison": counts.without_liaison,
+        "on_boundary": counts.on_boundary,
+        "open_issues": counts.open_issues,
+        "visited": counts.visited,
+        "visited_share": coverage.share(counts.visited, counts.enterprises),
+        "overdue_hazards": counts.overdue_hazards,
+        "own_branch": counts.own_branch,
+        "joint_branch": counts.joint_branch,
+        "with_party_organisation": party,
+        "party_organisation_share": coverage.share(party, counts.enterprises),
+        "with_policy_liaison": counts.with_policy_liaison,
+        "policy_liaison_share": coverage.share(counts.with_policy_liaison, counts.enterprises),
+    }
+
+
+@strawberry.type(description="One row per grid, for shading a map by any column.")
+class GridCoverage(CoverageColumns):
+    code: str
+    name: str
+    zone_code: str
+    has_lead: bool
+    boundary: GeoJSON = strawberry.field(description="The grid, a GeoJSON MultiPolygon.")
+
+    @classmethod
+    def of(cls, found: coverage.GridRow) -> GridCoverage:
+        return cls(
+            code=found.code,
+            name=found.name,
+            zone_code=found.zone_code,
+            has_lead=found.has_lead,
+            boundary=GeoJSON(found.geometry),
+            **columns(found.counts),
+        )
+
+
+@strawberry.type(description="Counts over the scope, and the length of every list.")
+class CoverageTotals(CoverageColumns):
     zones: int
     grids: int
-    enterprises: int = strawberry.field(
-        description="In the scope's grids, or outside every grid within its boundary."
-    )
-    open_issues: int
     zones_without_lead: int
     grids_without_lead: int
     enterprises_without_liaison: int
@@ -147,16 +97,31 @@ class CoverageTotals:
     zones_outside_park: int
     overloaded: int
     underloaded: int
+    not_visited: int
+
+    @classmethod
+    def of(cls, found: coverage.CoverageReport) -> CoverageTotals:
+        lists = (
+            "zones_without_lead", "grids_without_lead", "enterprises_without_liaison",
+            "enterprises_outside_grids", "enterprises_on_boundary", "overlaps", "gaps",
+            "grids_outside_zone", "zones_outside_park", "overloaded", "underloaded",
+            "not_visited",
+        )  # fmt: skip
+        lengths = {name: len(getattr(found, name)) for name in lists}
+        totals = found.totals
+        return cls(zones=totals.zones, grids=totals.grids, **lengths, **columns(totals.counts))
 
 
 @strawberry.type(
     description="Coverage of a park or one of its zones: assignment gaps (now), geometry"
-    " defects, workload, totals and a per-grid table."
+    " defects, workload, service coverage, the two coverages, totals and a per-grid table."
+    " Every list is also served as GeoJSON at /coverage/{park}/{layer}.geojson."
 )
 class Coverage:
     park: str
     zone: str | None
     min_gap_sq_m: float
+    service_days: int
     totals: CoverageTotals
     zones_without_lead: list[CoverageArea]
     grids_without_lead: list[CoverageArea]
@@ -172,86 +137,45 @@ class Coverage:
     grids_outside_zone: list[AreaRemainder]
     zones_outside_park: list[AreaRemainder]
     workload: Workload
+    not_visited: list[CoverageEnterprise] = strawberry.field(
+        description="Enterprises without a visit within serviceDays, longest unvisited first."
+    )
+    overdue_hazards: list[OverdueHazard] = strawberry.field(
+        description="Open safety hazards past their due date, oldest deadline first."
+    )
     grids: list[GridCoverage]
 
     @classmethod
     def of(cls, found: coverage.CoverageReport) -> Coverage:
-        limits = found.thresholds
-        without_liaison = [CoverageEnterprise.of(f) for f in found.enterprises_without_liaison]
-        outside = [CoverageEnterprise.of(f) for f in found.enterprises_outside_grids]
-        boundary = [CoverageEnterprise.of(f) for f in found.enterprises_on_boundary]
-        overlaps = [
-            GridOverlap(
-                first=o.first, second=o.second, area_sq_m=o.area_m2, geometry=GeoJSON(o.geometry)
-            )
-            for o in found.overlaps
-        ]
-        gaps = [AreaRemainder.of(r) for r in found.gaps]
-        grid_leaks = [AreaRemainder.of(r) for r in found.grids_outside_zone]
-        zone_leaks = [AreaRemainder.of(r) for r in found.zones_outside_park]
-        totals = CoverageTotals(
-            zones=found.totals.zones,
-            grids=found.totals.grids,
-            enterprises=found.totals.enterprises,
-            open_issues=found.totals.open_issues,
-            zones_without_lead=len(found.zones_without_lead),
-            grids_without_lead=len(found.grids_without_lead),
-            enterprises_without_liaison=len(without_liaison),
-            enterprises_outside_grids=len(outside),
-            enterprises_on_boundary=len(boundary),
-            overlaps=len(overlaps),
-            gaps=len(gaps),
-            grids_outside_zone=len(grid_leaks),
-            zones_outside_park=len(zone_leaks),
-            overloaded=len(found.overloaded),
-            underloaded=len(found.underloaded),
-        )
+        firms = CoverageEnterprise.of
         return cls(
             park=found.park_code,
             zone=found.zone_code,
-            min_gap_sq_m=limits.min_gap_m2,
-            totals=totals,
-            zones_without_lead=[
-                CoverageArea(code=a.code, name=a.name) for a in found.zones_without_lead
-            ],
-            grids_without_lead=[
-                CoverageArea(code=a.code, name=a.name) for a in found.grids_without_lead
-            ],
-            enterprises_without_liaison=without_liaison,
-            enterprises_outside_grids=outside,
-            enterprises_on_boundary=boundary,
-            overlaps=overlaps,
-            gaps=gaps,
-            grids_outside_zone=grid_leaks,
-            zones_outside_park=zone_leaks,
-            workload=Workload(
-                per_liaison=LoadSpread.of(found.liaison_loads),
-                per_grid_lead=LoadSpread.of(found.grid_lead_loads),
-                max_per_liaison=limits.max_per_liaison,
-                min_per_liaison=limits.min_per_liaison,
-                overloaded=[CadreLoad.of(load) for load in found.overloaded],
-                underloaded=[CadreLoad.of(load) for load in found.underloaded],
-            ),
-            grids=[GridCoverage(**vars(row)) for row in found.grids],
+            min_gap_sq_m=found.thresholds.min_gap_m2,
+            service_days=found.thresholds.service_days,
+            totals=CoverageTotals.of(found),
+            zones_without_lead=[CoverageArea.of(a) for a in found.zones_without_lead],
+            grids_without_lead=[CoverageArea.of(a) for a in found.grids_without_lead],
+            enterprises_without_liaison=[firms(f) for f in found.enterprises_without_liaison],
+            enterprises_outside_grids=[firms(f) for f in found.enterprises_outside_grids],
+            enterprises_on_boundary=[firms(f) for f in found.enterprises_on_boundary],
+            overlaps=[GridOverlap.of(o) for o in found.overlaps],
+            gaps=[AreaRemainder.of(r) for r in found.gaps],
+            grids_outside_zone=[AreaRemainder.of(r) for r in found.grids_outside_zone],
+            zones_outside_park=[AreaRemainder.of(r) for r in found.zones_outside_park],
+            workload=Workload.of(found),
+            not_visited=[firms(f) for f in found.not_visited],
+            overdue_hazards=[OverdueHazard.of(h) for h in found.overdue_hazards],
+            grids=[GridCoverage.of(row) for row in found.grids],
         )
-
-
-def checked_limits(min_gap: float, max_per: int, min_per: int) -> coverage.Thresholds:
-    if not min_gap >= 0:
-        raise InvalidInput("must not be negative", field="minGapSqM")
-    if min_per < 0:
-        raise InvalidInput("must not be negative", field="minPerLiaison")
-    if max_per < min_per:
-        raise InvalidInput("must not be below minPerLiaison", field="maxPerLiaison")
-    return coverage.Thresholds(min_gap, max_per, min_per)
 
 
 @strawberry.type
 class CoverageQuery:
     @strawberry.field(
         description="Coverage report of a park, or of one of its zones: who is missing (now),"
-        " where the geometry is wrong, and how evenly the work is spread. NOT_FOUND for an"
-        " unknown park or a zone not in it."
+        " where the geometry is wrong, how evenly the work is spread and how well the firms are"
+        " served. NOT_FOUND for an unknown park or a zone not in it."
     )
     async def coverage(
         self,
@@ -267,7 +191,18 @@ class CoverageQuery:
         ] = 1.0,
         max_per_liaison: int = 30,
         min_per_liaison: int = 1,
+        service_days: Annotated[
+            int,
+            strawberry.argument(
+                description="An enterprise counts as visited within this many days (1 to 3660)."
+            ),
+        ] = 30,
     ) -> Coverage:
-        limits = checked_limits(min_gap_sq_m, max_per_liaison, min_per_liaison)
-        found = await info.context.db.read(coverage.report, park, zone, info.context.now, limits)
+        limits = coverage.checked_thresholds(
+            min_gap_sq_m, max_per_liaison, min_per_liaison, service_days
+        )
+        context = info.context
+        found = await context.db.read(
+            coverage.report, park, zone, context.now, context.today, limits
+        )
         return Coverage.of(found)

@@ -18,12 +18,14 @@ from schema.scalars import GeoJSON
 
 if TYPE_CHECKING:
     from schema.ledger import Event, Issue, Visit
+    from schema.party import PartyOrganisation
     from schema.people import Cadre
 
 IssueType = Annotated["Issue", strawberry.lazy("schema.ledger")]
 EventType = Annotated["Event", strawberry.lazy("schema.ledger")]
 VisitType = Annotated["Visit", strawberry.lazy("schema.ledger")]
 CadreType = Annotated["Cadre", strawberry.lazy("schema.people")]
+PartyOrganisationType = Annotated["PartyOrganisation", strawberry.lazy("schema.party")]
 
 
 @strawberry.type(description="A firm at a point location.")
@@ -48,6 +50,12 @@ class Enterprise:
     )
     def distance_meters(self) -> float | None:
         return self.record.distance_m
+
+    @strawberry.field(description="Its party organisation; null when none is recorded.")
+    async def party_organisation(self, info: Info) -> PartyOrganisationType | None:
+        from schema.party import load_organisation
+
+        return await load_organisation(info, self.record.id)
 
     @strawberry.field(description="The grid whose boundary covers the point; null when none.")
     async def grid(self, info: Info) -> Grid | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import strawberry
 
 from schema.ledger_mutations import LedgerMutation
+from schema.party import PartyMutation
 from schema.registry_mutations import RegistryMutation
 
 
 @strawberry.type
-class Mutation(LedgerMutation, RegistryMutation):
+class Mutation(LedgerMutation, RegistryMutation, PartyMutation):
     pass

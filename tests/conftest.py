@@ -141,3 +141,10 @@ def demo_client(demo_url: str) -> Iterator[TestClient]:
 def gql(demo_client: TestClient) -> GraphQL:
     """Run GraphQL against the shared demo database; fails on errors unless ok=False."""
     return graphql_client(demo_client)
+
+
+@pytest.fixture
+def gql_fresh(fresh_demo_url: str) -> Iterator[GraphQL]:
+    """Run GraphQL against the test's own demo database (fresh_demo_url), to change freely."""
+    with TestClient(create_app(DatabaseSettings(url=fresh_demo_url))) as client:
+        yield graphql_client(client)

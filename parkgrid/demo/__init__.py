@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from geo.shape import to_ewkt
 from parkgrid import models
-from parkgrid.demo import geometry, ledger, people
+from parkgrid.demo import geometry, ledger, party, people
 from parkgrid.demo.ledger import PARK_TZ, DemoIssue, Staffing
 from parkgrid.models import table_of
 
@@ -197,6 +197,8 @@ def load(conn: Connection, anchor: datetime) -> str:
     insert_visits(conn, visits)
     issues = ledger.issues(enterprise_ids, staffing, anchor, rng)
     insert_issues(conn, issues)
+    organisations = party.organisations(enterprise_ids, anchor.date(), SEED + 1)
+    conn.execute(insert(table_of(models.PartyOrganisation)), organisations)
     return (
         f"demo park {geometry.PARK_CODE} loaded: {len(ids)} areas, {len(enterprises)} enterprises,"
         f" {len(cadre_ids)} cadres, {len(visits)} visits, {len(issues)} issues"

@@ -1,0 +1,60 @@
+"""`/coverage/{park}/{layer}.geojson`: each list of the coverage report as a FeatureCollection,
+with the same arguments as the GraphQL `coverage` field as query parameters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from parkgrid.db import Database
+from parkgrid.errors import NotFound, ParkgridError
+from parkgrid.routes.errors import error_response
+from parkgrid.routes.query_params import typed
+from parkgrid.settings import ApiSettings
+from resolvers import coverage
+from resolvers.coverage.layers import LAYERS, feature_collection
+from schema.context import park_today
+
+GEOJSON = "application/geo+json"
+
+
+def thresholds(request: Request) -> coverage.Thresholds:
+    params, defaults = request.query_params, coverage.Thresholds()
+    return coverage.checked_thresholds(
+        typed(params, "minGapSqM", float, defaults.min_gap_m2),
+        typed(params, "maxPerLiaison", int, defaults.max_per_liaison),
+        typed(params, "minPerLiaison", int, defaults.min_per_liaison),
+        typed(params, "serviceDays", int, defaults.service_days),
+    )
+
+
+def checked_layer(layer: str) -> str:
+    if layer not in LAYERS:
+        raise NotFound(f"no layer {layer!r}; layers: {', '.join(LAYERS)}", field="layer")
+    return layer
+
+
+async def layer_body(request: Request, api: ApiSettings) -> bytes:
+    layer = checked_layer(request.path_params["layer"])
+    db: Database = request.app.state.db
+    now = datetime.now(UTC)
+    zone = request.query_params.get("zone") or None
+    park = request.path_params["park"]
+    found = await db.read(
+        coverage.report, park, zone, now, park_today(api, now), thresholds(request)
+    )
+    return orjson.dumps(feature_collection(found, layer))
+
+
+def coverage_routes(api: ApiSettings) -> list[Route]:
+    async def layer(request: Request) -> Response:
+        try:
+            return Response(await layer_body(request, api), media_type=GEOJSON)
+        except ParkgridError as error:
+            return error_response(error)
+
+    return [Route("/coverage/{park}/{layer}.geojson", layer, methods=["GET"])]

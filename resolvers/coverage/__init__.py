@@ -1,0 +1,42 @@
+"""Coverage planning: the holes in a park's zone–grid–enterprise assignments."""
+
+from __future__ import annotations
+
+from resolvers.coverage.records import (
+    Counts,
+    CoverageReport,
+    Firm,
+    GridRow,
+    Load,
+    NamedArea,
+    OverdueHazard,
+    Overlap,
+    Remainder,
+    Spread,
+    Thresholds,
+    Totals,
+    checked_thresholds,
+    share,
+    spread,
+)
+from resolvers.coverage.report import report, scope_ids
+
+__all__ = [
+    "Counts",
+    "CoverageReport",
+    "Firm",
+    "GridRow",
+    "Load",
+    "NamedArea",
+    "OverdueHazard",
+    "Overlap",
+    "Remainder",
+    "Spread",
+    "Thresholds",
+    "Totals",
+    "checked_thresholds",
+    "report",
+    "scope_ids",
+    "share",
+    "spread",
+]

@@ -1,0 +1,80 @@
+"""An enterprise's party organisation (organisational coverage, the first of the "two
+coverages"), and the mutation that records it."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from sqlalchemy.engine import Connection
+
+from parkgrid import uscc as credit_code
+from resolvers import party
+from schema.context import Info
+from schema.convert import optional_id
+from schema.outcomes import AnyUserError, attempt
+
+
+@strawberry.enum(description="How an enterprise's party members are organised.")
+class PartyKind(Enum):
+    NONE = "none"
+    OWN_BRANCH = "own_branch"
+    JOINT_BRANCH = "joint_branch"
+
+
+@strawberry.type(description="The party organisation of an enterprise.")
+class PartyOrganisation:
+    kind: PartyKind = strawberry.field(
+        description="OWN_BRANCH needs 3 or more members; firms with fewer join a JOINT_BRANCH."
+    )
+    established: date | None
+    members: int
+
+    @classmethod
+    def of(cls, found: party.PartyOrganisation) -> PartyOrganisation:
+        return cls(kind=PartyKind(found.kind), established=found.established, members=found.members)
+
+
+async def load_organisation(info: Info, enterprise_id: int) -> PartyOrganisation | None:
+    found = await info.context.loaders(party.of_enterprises).load(enterprise_id)
+    return PartyOrganisation.of(found) if found else None
+
+
+@strawberry.type(description="The organisation as recorded.")
+class PartyOrganisationPayload:
+    uscc: str
+    party_organisation: PartyOrganisation
+
+
+PartyOrganisationResult = Annotated[
+    PartyOrganisationPayload | AnyUserError, strawberry.union("PartyOrganisationResult")
+]
+
+
+@strawberry.type
+class PartyMutation:
+    @strawberry.mutation(
+        description="Record an enterprise's party organisation (replacing the previous record;"
+        " the event keeps it). NONE has no date and no members; OWN_BRANCH needs 3 or more"
+        " members; `established` is not in the future."
+    )
+    async def record_party_organisation(
+        self, info: Info, uscc: str, kind: PartyKind, members: int = 0,
+        established: date | None = None, actor: strawberry.ID | None = None,
+    ) -> PartyOrganisationResult:  # fmt: skip
+        code = credit_code.normalise(uscc)
+        values = party.PartyOrganisation(0, kind.value, established, members)
+        today = info.context.today
+
+        def work(conn: Connection) -> party.PartyOrganisation:
+            actor_id = optional_id(actor, "actor")
+            return party.record_organisation(conn, code, values, today, actor_id)
+
+        def payload(found: party.PartyOrganisation) -> PartyOrganisationPayload:
+            return PartyOrganisationPayload(
+                uscc=code, party_organisation=PartyOrganisation.of(found)
+            )
+
+        return await attempt(info, work, to_payload=payload)

@@ -18,6 +18,7 @@ from schema.enterprise import Enterprise
 from schema.inputs import AreaFilterInput, area_filter
 from schema.ledger import Issue
 from schema.people import Cadre, load_cadre
+from schema.planning import PlanningQuery
 from schema.search import SearchQuery
 from schema.stats import StatsQuery
 
@@ -59,7 +60,7 @@ class Location:
 
 
 @strawberry.type
-class Query(SearchQuery, StatsQuery, CoverageQuery):
+class Query(SearchQuery, StatsQuery, CoverageQuery, PlanningQuery):
     @strawberry.field
     async def parks(
         self,

@@ -1,0 +1,282 @@
+"""Planning on the Query root, nothing written: `previewGridChange` (what `upsertGrid` would
+do) and `proposeAssignments` (liaisons for the enterprises without one, for `assignCadre`)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from geo import validate
+from geo.shape import to_ewkb
+from parkgrid.errors import InvalidInput
+from resolvers import planning
+from resolvers.proposals import AssignmentPlan, Proposal, propose
+from schema.context import Info
+from schema.registry_mutations import UPSERT_RULE, area_code, checked
+from schema.scalars import GeoJSON
+
+ID = strawberry.ID
+
+
+@strawberry.enum(description="The role whose load a grid change moves.")
+class PlanningRole(Enum):
+    LIAISON = "liaison"
+    GRID_LEAD = "grid_lead"
+
+
+@strawberry.enum(description="Why a cadre was proposed.")
+class ProposalBasis(Enum):
+    GRID = strawberry.enum_value("grid", description="Already serves the enterprise's grid.")
+    ZONE = strawberry.enum_value("zone", description="Serves its zone; none of the grid could.")
+
+
+@strawberry.enum(description="Why no cadre could be proposed.")
+class UnplacedReason(Enum):
+    NO_ZONE = strawberry.enum_value("no_zone", description="In no grid and no zone.")
+    NO_CADRE = strawberry.enum_value("no_cadre", description="No cadre serves its grid or zone.")
+
+
+@strawberry.type(description="An enterprise whose grid the change would set.")
+class GridMove:
+    uscc: str
+    name: str
+    from_grid: str | None = strawberry.field(description="Its grid now; null: none.")
+    to_grid: str | None = strawberry.field(description="Its grid after; null: none.")
+
+    @classmethod
+    def of(cls, found: planning.Move) -> GridMove:
+        return cls(uscc=found.uscc, name=found.name, from_grid=found.from_grid,
+                   to_grid=found.to_grid)  # fmt: skip
+
+
+@strawberry.type(description="Two grids' shared interior, or a part of it, as in `coverage`.")
+class PlannedOverlap:
+    first: str = strawberry.field(description="The lower grid code.")
+    second: str
+    area_sq_m: float
+    geometry: GeoJSON = strawberry.field(description="A GeoJSON (Multi)Polygon.")
+
+    @classmethod
+    def of(cls, found: planning.Patch) -> PlannedOverlap:
+        return cls(first=found.first, second=found.second, area_sq_m=found.area_m2,
+                   geometry=GeoJSON(found.geometry))  # fmt: skip
+
+
+@strawberry.type(
+    description="A zone's part outside its grids (a gap: `within` is the zone itself) or a"
+    " grid's part outside its zone, as in `coverage`; parts under minGapSqM left out."
+)
+class PlannedRemainder:
+    code: str = strawberry.field(description="The zone (gaps) or grid.")
+    within: str
+    area_sq_m: float
+    geometry: GeoJSON = strawberry.field(description="A GeoJSON MultiPolygon.")
+
+    @classmethod
+    def of(cls, found: planning.Patch) -> PlannedRemainder:
+        return cls(code=found.first, within=found.second, area_sq_m=found.area_m2,
+                   geometry=GeoJSON(found.geometry))  # fmt: skip
+
+
+def remainder(found: planning.Patch | None) -> PlannedRemainder | None:
+    return PlannedRemainder.of(found) if found else None
+
+
+@strawberry.type(
+    description="A cadre's load in a zone before and after, as `coverage(park, zone)` counts"
+    " it: a liaison's enterprises of the zone, a grid lead's enterprises of the grids led."
+)
+class WorkloadChange:
+    zone: str
+    role: PlanningRole
+    cadre_id: ID
+    name: str
+    before: int
+    after: int
+
+    @classmethod
+    def of(cls, found: planning.LoadChange) -> WorkloadChange:
+        return cls(zone=found.zone_code, role=PlanningRole(found.role),
+                   cadre_id=ID(str(found.cadre_id)), name=found.name, before=found.before,
+                   after=found.after)  # fmt: skip
+
+
+@strawberry.type(
+    description="What upsertGrid with this boundary would do, nothing kept: the enterprises"
+    " moving in and out, the overlaps, gaps and leak before and after (and the parts the change"
+    " creates or removes), and every load it changes."
+)
+class GridChangePreview:
+    code: str
+    zone: str = strawberry.field(description="The grid's zone after the change.")
+    created: bool = strawberry.field(description="True when the code is new.")
+    enterprises_changed_grid: int = strawberry.field(description="As upsertGrid would count.")
+    moving_in: list[GridMove]
+    moving_out: list[GridMove]
+    overlaps_before: list[PlannedOverlap] = strawberry.field(
+        description="This grid's overlaps with any other grid, now."
+    )
+    overlaps_after: list[PlannedOverlap]
+    overlaps_created: list[PlannedOverlap] = strawberry.field(
+        description="Per other grid, the part overlapped after and not before (parts under"
+        " minGapSqM left out)."
+    )
+    overlaps_removed: list[PlannedOverlap]
+    gaps_before: list[PlannedRemainder] = strawberry.field(
+        description="The gaps of the zones losing or gaining the grid, now."
+    )
+    gaps_after: list[PlannedRemainder]
+    gaps_created: list[PlannedRemainder] = strawberry.field(
+        description="Per zone, the part of its gaps after that was no gap before (parts under"
+        " minGapSqM left out)."
+    )
+    gaps_removed: list[PlannedRemainder]
+    outside_zone_before: PlannedRemainder | None
+    outside_zone_after: PlannedRemainder | None
+    workload: list[WorkloadChange] = strawberry.field(
+        description="Each (zone, role, cadre) whose count changes, by zone, role and cadre id."
+    )
+
+    @classmethod
+    def of(cls, found: planning.GridPreview) -> GridChangePreview:
+        overlaps, gaps = PlannedOverlap.of, PlannedRemainder.of
+        return cls(
+            code=found.code, zone=found.zone_code, created=found.created,
+            enterprises_changed_grid=found.enterprises_changed_grid,
+            moving_in=[GridMove.of(m) for m in found.moving_in],
+            moving_out=[GridMove.of(m) for m in found.moving_out],
+            overlaps_before=[overlaps(p) for p in found.overlaps_before],
+            overlaps_after=[overlaps(p) for p in found.overlaps_after],
+            overlaps_created=[overlaps(p) for p in found.overlaps_created],
+            overlaps_removed=[overlaps(p) for p in found.overlaps_removed],
+            gaps_before=[gaps(p) for p in found.gaps_before],
+            gaps_after=[gaps(p) for p in found.gaps_after],
+            gaps_created=[gaps(p) for p in found.gaps_created],
+            gaps_removed=[gaps(p) for p in found.gaps_removed],
+            outside_zone_before=remainder(found.outside_zone_before),
+            outside_zone_after=remainder(found.outside_zone_after),
+            workload=[WorkloadChange.of(c) for c in found.workload],
+        )  # fmt: skip
+
+
+@strawberry.type(description="A liaison proposed for an enterprise that has none.")
+class ProposedLiaison:
+    uscc: str
+    name: str
+    grid_code: str | None
+    zone_code: str | None
+    cadre_id: ID = strawberry.field(description="Pass to assignCadre(cadre:, level: ENTERPRISE).")
+    cadre_name: str
+    basis: ProposalBasis
+    load_before: int = strawberry.field(
+        description="The cadre's load before this proposal: liaisons held now plus those"
+        " proposed to them earlier in the list."
+    )
+    load_after: int
+    above_limit: bool = strawberry.field(
+        description="True when every candidate was at maxPerLiaison already."
+    )
+
+    @classmethod
+    def of(cls, found: Proposal) -> ProposedLiaison:
+        return cls(
+            uscc=found.uscc, name=found.name, grid_code=found.grid_code,
+            zone_code=found.zone_code, cadre_id=ID(str(found.cadre_id)),
+            cadre_name=found.cadre_name, basis=ProposalBasis(found.basis),
+            load_before=found.load_before, load_after=found.load_after,
+            above_limit=found.above_limit,
+        )  # fmt: skip
+
+
+@strawberry.type(description="An enterprise without a liaison and without a candidate.")
+class UnplacedEnterprise:
+    uscc: str
+    name: str
+    grid_code: str | None
+    zone_code: str | None
+    reason: UnplacedReason
+
+
+@strawberry.type(description="A cadre's liaison load now and with every proposal applied.")
+class ProposedLoad:
+    cadre_id: ID
+    name: str
+    before: int
+    after: int
+
+
+@strawberry.type(
+    description="Liaisons proposed for the enterprises of the scope without one; nothing is"
+    " written (apply each with assignCadre)."
+)
+class AssignmentProposal:
+    park: str
+    zone: str | None
+    max_per_liaison: int
+    proposals: list[ProposedLiaison]
+    unplaced: list[UnplacedEnterprise]
+    loads: list[ProposedLoad] = strawberry.field(description="The cadres proposals go to.")
+
+    @classmethod
+    def of(cls, found: AssignmentPlan) -> AssignmentProposal:
+        return cls(
+            park=found.park_code, zone=found.zone_code, max_per_liaison=found.max_per_liaison,
+            proposals=[ProposedLiaison.of(p) for p in found.proposals],
+            unplaced=[
+                UnplacedEnterprise(uscc=u.uscc, name=u.name, grid_code=u.grid_code,
+                                   zone_code=u.zone_code, reason=UnplacedReason(u.reason))
+                for u in found.unplaced
+            ],
+            loads=[ProposedLoad(cadre_id=ID(str(x.cadre_id)), name=x.name, before=x.before,
+                                after=x.after) for x in found.loads],
+        )  # fmt: skip
+
+
+def proposed_grid(info: Info, code: str, boundary: GeoJSON, zone: str | None,
+                  min_gap: float) -> planning.ProposedGrid:  # fmt: skip
+    """Checked as upsertGrid checks its arguments, in the same order."""
+    shape = checked(validate.area, boundary, "boundary")
+    grid = area_code(code)
+    if not min_gap >= 0:
+        raise InvalidInput("must not be negative", field="minGapSqM")
+    parent = None if zone is None else zone.strip()
+    return planning.ProposedGrid(grid, parent, to_ewkb(shape), min_gap, info.context.now)
+
+
+MIN_GAP = strawberry.argument(
+    name="minGapSqM", description="Parts of gaps and leaks smaller than this (m²) are ignored."
+)
+
+
+@strawberry.type
+class PlanningQuery:
+    @strawberry.field(
+        description="Without writing anything: what upsertGrid(code, zone, boundary) would do."
+        " Applying is upsertGrid; the preview runs the same code in a transaction it rolls"
+        " back, so both agree and a change upsertGrid refuses is refused here with the same"
+        " error. `zone` defaults to the grid's own; a new grid needs it."
+        + UPSERT_RULE.format(parent="zone")
+    )
+    async def preview_grid_change(
+        self, info: Info, code: str, boundary: GeoJSON, zone: str | None = None,
+        min_gap_sq_m: Annotated[float, MIN_GAP] = 1.0,
+    ) -> GridChangePreview:  # fmt: skip
+        proposed = proposed_grid(info, code, boundary, zone, min_gap_sq_m)
+        # on the write path, as upsertGrid; preview_grid rolls back all it does
+        found = await info.context.db.write(planning.preview_grid, proposed)
+        return GridChangePreview.of(found)
+
+    @strawberry.field(
+        description="A liaison for every enterprise of the park (or zone) without one: the"
+        " least-loaded cadre already serving its grid, else its zone, kept under maxPerLiaison"
+        " while any candidate is; nothing is written (apply with assignCadre). NOT_FOUND for an"
+        " unknown park or a zone not in it."
+    )
+    async def propose_assignments(
+        self, info: Info, park: str, zone: str | None = None, max_per_liaison: int = 30
+    ) -> AssignmentProposal:
+        now = info.context.now
+        found = await info.context.db.read(propose, park, zone, max_per_liaison, now)
+        return AssignmentProposal.of(found)

@@ -8,9 +8,12 @@ STAMP := $(VENV)/.installed
 export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
-.PHONY: run test stop install db migrate seed serve lint format check bench
+.PHONY: run test stop install db migrate seed serve lint format check bench vendor-maplibre
 
-run: seed serve
+run: seed
+	@echo "Demo admin token, valid 30 days (send it as 'Authorization: Bearer <token>'):"
+	@$(BIN)/parkgrid token create --role admin --label demo --expires-in-days 30 --quiet
+	$(BIN)/parkgrid serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV) || { [ "$$(id -u)" = 0 ] && apt-get install -y -q python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -48,3 +51,22 @@ format: install
 	$(BIN)/ruff check --fix .
 
 check: lint test
+
+# MapLibre GL JS for the /map page, vendored from its npm package (committed; not needed to run).
+MAPLIBRE_VERSION ?= 5.24.1
+MAPLIBRE_DIR := parkgrid/static/vendor/maplibre-gl
+
+vendor-maplibre:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	npm pack --silent --pack-destination "$$tmp" maplibre-gl@$(MAPLIBRE_VERSION) >/dev/null && \
+	tar -xzf "$$tmp/maplibre-gl-$(MAPLIBRE_VERSION).tgz" -C "$$tmp" && \
+	mkdir -p $(MAPLIBRE_DIR) && \
+	cp "$$tmp/package/dist/maplibre-gl.js" "$$tmp/package/dist/maplibre-gl.css" \
+	   "$$tmp/package/LICENSE.txt" $(MAPLIBRE_DIR)/ && \
+	{ echo "maplibre-gl $(MAPLIBRE_VERSION)"; \
+	  echo "Fetched by 'make vendor-maplibre' (npm pack maplibre-gl@$(MAPLIBRE_VERSION)): the"; \
+	  echo "package's dist/maplibre-gl.js, dist/maplibre-gl.css and LICENSE.txt, unchanged."; \
+	  echo "Licence: BSD-3-Clause (LICENSE.txt). Change the version with MAPLIBRE_VERSION=x.y.z."; \
+	  echo; echo "sha256:"; cd $(MAPLIBRE_DIR) && sha256sum maplibre-gl.js maplibre-gl.css LICENSE.txt; \
+	} > $(MAPLIBRE_DIR)/VERSION && \
+	echo "vendored maplibre-gl $(MAPLIBRE_VERSION) into $(MAPLIBRE_DIR)"

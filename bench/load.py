@@ -1,4 +1,5 @@
-"""Load generators: pgbench for the raw SQL, wrk for /graphql; both report requests/s, p50, p95."""
+"""Load generators: pgbench for the raw SQL, wrk for the service (/graphql, or a GET endpoint);
+both report requests/s, p50, p95."""
 
 from __future__ import annotations
 
@@ -32,14 +33,15 @@ function random_bbox()
   local lon, lat = random_point()
   return lon, lat, lon + {bbox}, lat + {bbox}
 end
+function random_tile(z)
+  local lon, lat = random_point()
+  local n, r = 2 ^ z, math.rad(lat)
+  local y = math.floor((1 - math.log(math.tan(r) + 1 / math.cos(r)) / math.pi) / 2 * n)
+  return z, math.floor((lon + 180) / 360 * n), y
+end
 function setup(thread) thread:set("seed", math.random(1, 1000000)) end
 function init(args) math.randomseed(seed) end
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local query = {query}
-request = function()
-  return wrk.format(nil, "/graphql", nil, '{{"query": ' .. query .. ', "variables": ' .. {variables} .. '}}')
-end
+{request}
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format('RESULT {{"requests": %d, "seconds": %f, "p50_us": %f, "p95_us": %f, "errors": %d, "non2xx": %d}}\\n',
@@ -47,6 +49,18 @@ done = function(summary, latency, requests)
     e.connect + e.read + e.write + e.timeout, e.status))
 end
 """
+
+
+GRAPHQL_REQUEST = """wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local query = {query}
+request = function()
+  return wrk.format(nil, "/graphql", nil, '{{"query": ' .. query .. ', "variables": ' .. {variables} .. '}}')
+end"""
+
+GET_REQUEST = """request = function()
+  return wrk.format("GET", {path})
+end"""
 
 
 @dataclass(frozen=True)
@@ -76,11 +90,19 @@ def pgbench_path() -> str:
     )
 
 
+def request_lua(query: CoreQuery) -> str:
+    if query.path_lua:
+        return GET_REQUEST.format(path=query.path_lua)
+    return GRAPHQL_REQUEST.format(
+        query=json.dumps(json.dumps(query.graphql)), variables=query.variables_lua
+    )
+
+
 def lua_script(plan: Plan, query: CoreQuery) -> str:
     return LUA.format(
         parks=plan.parks, zpp=plan.zones_per_park, gpz=plan.grids_per_zone, per_row=per_row(plan),
         west=WEST, south=SOUTH, step=PARK_SIZE + PARK_GAP, size=PARK_SIZE, bbox=BBOX_SIZE,
-        query=json.dumps(json.dumps(query.graphql)), variables=query.variables_lua,
+        request=request_lua(query),
     )  # fmt: skip
 
 

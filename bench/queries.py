@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from parkgrid.generate import PARK_GAP, PARK_SIZE, SOUTH, WEST, Plan
+from resolvers import tiles
 
 # pgbench draws integers; a point is a random park, then a random spot inside it
 POINT_SQL = """\\set park random(0, {last_park})
@@ -72,8 +73,30 @@ BBOX_GQL = (
 class CoreQuery:
     name: str
     sql: str
-    graphql: str
-    variables_lua: str  # a Lua expression building the JSON variables
+    graphql: str = ""
+    variables_lua: str = ""  # a Lua expression building the JSON variables
+    path_lua: str = ""  # or: a Lua expression building the path of a GET request
+    sample_path: str = ""  # a GET request checked before the load
+
+
+TILE_Z = 14
+# the tile of a random point at TILE_Z, by the Web Mercator formulas
+TILE_X = "floor(({lon} + 180) / 360 * 2 ^ {z})"
+TILE_Y = "floor((1 - ln(tan(radians({lat})) + 1 / cos(radians({lat}))) / pi()) / 2 * 2 ^ {z})"
+
+
+def tile_sql(header: str, lon: str, lat: str) -> str:
+    """The service's own tile statement, the tile address computed from pgbench's point."""
+    statement = tiles.LAYERS["enterprises"].statement
+    values = {
+        "%(z)s": str(TILE_Z),
+        "%(x)s": "CAST(" + TILE_X.format(lon=lon, z=TILE_Z) + " AS int)",
+        "%(y)s": "CAST(" + TILE_Y.format(lat=lat, z=TILE_Z) + " AS int)",
+        "%(today)s": "current_date",
+    }
+    for placeholder, value in values.items():
+        statement = statement.replace(placeholder, value)
+    return header + " ".join(statement.split()) + ";\n"
 
 
 def per_row(plan: Plan) -> int:
@@ -98,4 +121,7 @@ def core_queries(plan: Plan) -> list[CoreQuery]:
                   NEAREST_GQL, 'string.format("{\\"lon\\": %.7f, \\"lat\\": %.7f}", random_point())'),
         CoreQuery("enterprises(bbox) 100", header + bbox, BBOX_GQL,
                   'string.format("{\\"bbox\\": [%.7f, %.7f, %.7f, %.7f]}", random_bbox())'),
+        CoreQuery(f"enterprise tile z{TILE_Z}", tile_sql(header, lon, lat),
+                  path_lua=f'string.format("/tiles/enterprises/%d/%d/%d.mvt", random_tile({TILE_Z}))',
+                  sample_path=f"/tiles/enterprises/{TILE_Z}/13301/6910.mvt"),
     ]  # fmt: skip

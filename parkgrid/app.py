@@ -11,6 +11,7 @@ import orjson
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -21,8 +22,10 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from parkgrid import migrate
+from parkgrid.auth.middleware import Authenticate, database_for, principal_of
 from parkgrid.db import Database
 from parkgrid.routes.coverage import coverage_routes
+from parkgrid.routes.tiles import tile_routes
 from parkgrid.settings import ApiSettings, DatabaseSettings, LedgerSettings
 from schema import build_schema, limit_rules
 from schema.context import Context, park_today
@@ -63,7 +66,7 @@ class ParkGraphQL(GraphQL[Context, None]):
         request = Request(scope, receive)
         body = await request.body()
         today = park_today(self.api, datetime.now(UTC))
-        answer = await self.fast.answer(body, request.app.state.db, today)
+        answer = await self.fast.answer(body, database_for(request), today)
         if answer is not None:
             return await Response(answer, media_type="application/json")(scope, receive, send)
         return await super().__call__(scope, replay(body, receive), send)
@@ -71,11 +74,11 @@ class ParkGraphQL(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        db: Database = request.app.state.db
         return Context(
             request=request,
             response=response,
-            db=db,
+            db=database_for(request),
+            principal=principal_of(request),
             api=self.api,
             now=datetime.now(UTC),
             ledger=self.ledger,
@@ -131,5 +134,6 @@ def create_app(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *coverage_routes(api_settings),
+        *tile_routes(api_settings),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(Authenticate)])

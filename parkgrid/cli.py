@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from parkgrid import cluster
+from parkgrid.auth.commands import add_tokens
 from parkgrid.settings import ClusterSettings, DatabaseSettings, ServerSettings
 
 Handler = Callable[[argparse.Namespace], int]
@@ -129,6 +130,7 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(required=True, metavar="command")
     add_db(commands)
     add_data(commands)
+    add_tokens(commands)
     serve = commands.add_parser("serve", help="serve GraphQL on HOST:PORT")
     serve.add_argument("--reload", action="store_true")
     serve.set_defaults(handler=cmd_serve)

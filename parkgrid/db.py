@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from functools import partial
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -11,13 +11,21 @@ import anyio
 import orjson
 import psycopg2.extras
 from anyio import CapacityLimiter
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
 
 from parkgrid.settings import DatabaseSettings
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+# API reads resolve table names to the scoped views first (migration 0004); writes use public
+SCOPED_PATH = "parkgrid_scoped,public"
+SET_SCOPE = text(
+    "SELECT count(set_config(k, v, true))"
+    " FROM unnest(CAST(:keys AS text[]), CAST(:values AS text[])) AS s(k, v)"
+)
+WRITE_PATH = text("SET LOCAL search_path = public")
 
 
 def use_orjson(dbapi_connection: Any, _record: Any) -> None:
@@ -33,7 +41,10 @@ def create_db_engine(settings: DatabaseSettings) -> Engine:
         max_overflow=0,
         pool_pre_ping=True,
         pool_timeout=30,
-        connect_args={"options": f"-c statement_timeout={settings.statement_timeout_ms}"},
+        connect_args={
+            "options": f"-c statement_timeout={settings.statement_timeout_ms}"
+            f" -c search_path={SCOPED_PATH}"
+        },
         json_serializer=lambda value: orjson.dumps(value).decode(),
         json_deserializer=orjson.loads,
     )
@@ -41,30 +52,60 @@ def create_db_engine(settings: DatabaseSettings) -> Engine:
     return engine
 
 
-class Database:
-    """Runs sync SQLAlchemy work in worker threads, never more at once than the pool holds."""
+def apply_scope(conn: Connection, scope: Mapping[str, str]) -> None:
+    if scope:
+        conn.execute(SET_SCOPE, {"keys": list(scope), "values": list(scope.values())})
 
-    def __init__(self, engine: Engine, threads: int) -> None:
+
+class Database:
+    """Runs sync SQLAlchemy work in worker threads, never more at once than the pool holds.
+
+    `scope` holds the caller's transaction settings (see parkgrid.auth.principal); without
+    them a read is anonymous."""
+
+    def __init__(
+        self, engine: Engine, limiter: CapacityLimiter, scope: Mapping[str, str] | None = None
+    ) -> None:
         self.engine = engine
-        self.limiter = CapacityLimiter(threads)
+        self.limiter = limiter
+        self.scope = dict(scope or {})
 
     @classmethod
     def from_settings(cls, settings: DatabaseSettings) -> Database:
-        return cls(create_db_engine(settings), threads=settings.pool_size)
+        return cls(create_db_engine(settings), CapacityLimiter(settings.pool_size))
+
+    def scoped(self, scope: Mapping[str, str]) -> Database:
+        """The same pool, reading and writing as the caller the settings describe."""
+        return Database(self.engine, self.limiter, scope)
 
     async def read(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """Run `work(connection, ...)` in a transaction that is rolled back."""
-        call = partial(self._run, self.engine.connect, work, *args, **kwargs)
+        """Run `work(connection, ...)` in a transaction that is rolled back, through the
+        scoped views as the caller."""
+        call = partial(self._run, self._reading, work, *args, **kwargs)
         return await anyio.to_thread.run_sync(call, limiter=self.limiter)
 
     async def write(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """Run `work(connection, ...)` in a transaction committed when it returns."""
-        call = partial(self._run, self.engine.begin, work, *args, **kwargs)
+        """Run `work(connection, ...)` in a transaction committed when it returns, on the
+        tables themselves (the work authorises itself); events name the caller's token."""
+        call = partial(self._run, self._writing, work, *args, **kwargs)
         return await anyio.to_thread.run_sync(call, limiter=self.limiter)
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            apply_scope(conn, self.scope)
+            yield conn
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            conn.execute(WRITE_PATH)
+            apply_scope(conn, self.scope)
+            yield conn
 
     @staticmethod
     def _run(

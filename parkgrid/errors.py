@@ -42,3 +42,15 @@ class Conflict(ParkgridError):
 
 class InvalidTransition(ParkgridError):
     code = "INVALID_TRANSITION"
+
+
+class Unauthenticated(ParkgridError):
+    """The request carried a token that is unknown, expired or revoked."""
+
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(ParkgridError):
+    """The caller's role or assignments do not reach the record."""
+
+    code = "FORBIDDEN"

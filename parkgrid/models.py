@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Table,
@@ -54,6 +55,7 @@ ISSUE_STATUSES = (
 OPEN_STATUSES = ("reported", "accepted", "in_progress", "resolved", "verified")
 SEVERITIES = ("low", "medium", "high", "critical")
 PARTY_KINDS = ("none", "own_branch", "joint_branch")
+TOKEN_ROLES = ("admin", "viewer", "cadre")
 
 
 def area_type() -> Geometry:
@@ -346,3 +348,30 @@ class Event(Base):
     action: Mapped[str] = mapped_column(Text)
     changes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     note: Mapped[str | None] = mapped_column(Text)
+    token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_token.id", ondelete="RESTRICT"),
+        server_default=text(
+            "CAST(nullif(current_setting('parkgrid.token_id', true), '') AS bigint)"
+        ),
+    )
+
+
+class ApiToken(Base):
+    """A bearer token, stored only as its SHA-256 digest."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (
+        CheckConstraint(in_list("role", TOKEN_ROLES), name="api_token_role_known"),
+        CheckConstraint(
+            "role <> 'cadre' OR cadre_id IS NOT NULL", name="api_token_cadre_has_cadre"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    role: Mapped[str] = mapped_column(Text)
+    cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadre.id", ondelete="RESTRICT"))
+    label: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = stamped_now()
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

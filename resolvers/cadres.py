@@ -91,7 +91,7 @@ NEAREST_SERVING = f"""
     FROM candidate cand
     JOIN assignment a ON a.enterprise_id = cand.id AND a.role = 'liaison' AND {CURRENT}
     JOIN cadre c ON c.id = a.cadre_id
-    GROUP BY c.id ORDER BY distance_m, c.id LIMIT :k
+    GROUP BY c.id, c.name, c.title, c.unit, c.phone ORDER BY distance_m, c.id LIMIT :k
 """
 SPHERE_MARGIN = 0.99  # sphere and spheroid distances differ by well under 1 %
 

@@ -47,7 +47,7 @@ class NewIssue:
 
 @dataclass(frozen=True)
 class NewVisit:
-    cadre_id: int
+    cadre_id: int | None
     enterprise_uscc: str
     at: datetime
     duties: tuple[str, ...]
@@ -99,10 +99,11 @@ def issue_change(issue: IssueRecord, action: str, actor: int | None, changes: di
     return Change("issue", issue.id, issue.enterprise_id, action, actor, changes, note)
 
 
-def report_issue(conn: Connection, new: NewIssue) -> IssueRecord:
+def report_issue(conn: Connection, new: NewIssue, actor: int | None) -> IssueRecord:
+    """Register the issue; `actor` (the caller) may enter it in the reporter's name."""
     enterprise_id = enterprise_id_of(conn, new.enterprise_uscc)
     require(conn, "cadre", new.reporter_id, "reportedBy")
-    act_as(conn, new.reporter_id)
+    act_as(conn, actor)
     due = new.today + timedelta(days=new.due_in_days)
     query = f"""
         INSERT INTO issue AS i (enterprise_id, category, title, description, severity,
@@ -114,7 +115,7 @@ def report_issue(conn: Connection, new: NewIssue) -> IssueRecord:
     params = {**new.__dict__, "enterprise_id": enterprise_id, "due": due}
     issue = record(IssueRecord, conn.execute(text(query), params).one())
     changes = {"status": [None, "reported"], "due_date": [None, due.isoformat()]}
-    append(conn, issue_change(issue, "reported", new.reporter_id, changes, new.description))
+    append(conn, issue_change(issue, "reported", actor, changes, new.description))
     return issue
 
 
@@ -129,7 +130,6 @@ def check_transition(issue: IssueRecord, to: str, note: str | None) -> None:
 
 def transition_issue(conn: Connection, issue_id: int, version: int, to: str,
                      note: str | None, actor: int | None) -> IssueRecord:  # fmt: skip
-    require(conn, "cadre", actor, "actor")
     issue = issue_for_update(conn, issue_id, version)
     check_transition(issue, to, note)
     act_as(conn, actor)
@@ -147,7 +147,6 @@ def transition_issue(conn: Connection, issue_id: int, version: int, to: str,
 def assign_issue(conn: Connection, issue_id: int, version: int, assignee: int | None,
                  responsible_unit: str | None, actor: int | None) -> IssueRecord:  # fmt: skip
     require(conn, "cadre", assignee, "assignee")
-    require(conn, "cadre", actor, "actor")
     issue = issue_for_update(conn, issue_id, version)
     unit = responsible_unit if responsible_unit is not None else issue.responsible_unit
     updated = update_issue(conn, issue_id, {"assignee_id": assignee, "responsible_unit": unit})
@@ -163,7 +162,6 @@ def comment_issue(conn: Connection, issue_id: int, note: str, actor: int | None)
     """A comment is an event only: the issue itself, and its version, stay as they are."""
     if not note.strip():
         raise InvalidInput("a comment needs text", field="note")
-    require(conn, "cadre", actor, "actor")
     query = f"SELECT {ISSUE_COLUMNS} FROM issue i WHERE i.id = :id"
     row = conn.execute(text(query), {"id": issue_id}).first()
     if row is None:
@@ -183,7 +181,6 @@ class NewOutcome:
 
 def record_outcome(conn: Connection, issue_id: int, version: int, outcome: NewOutcome,
                    actor: int | None) -> IssueRecord:  # fmt: skip
-    require(conn, "cadre", actor, "actor")
     for field, value in (("peopleHired", outcome.people_hired), ("loanCny", outcome.loan_cny),
                          ("hazardsRectified", outcome.hazards_rectified)):  # fmt: skip
         if value < 0:
@@ -204,10 +201,11 @@ def record_outcome(conn: Connection, issue_id: int, version: int, outcome: NewOu
     return updated
 
 
-def log_visit(conn: Connection, new: NewVisit) -> VisitRecord:
+def log_visit(conn: Connection, new: NewVisit, actor: int | None) -> VisitRecord:
+    """Log the visit; `actor` (the caller) may enter it in the visiting cadre's name."""
     require(conn, "cadre", new.cadre_id, "cadre")
     enterprise_id = enterprise_id_of(conn, new.enterprise_uscc)
-    act_as(conn, new.cadre_id)
+    act_as(conn, actor)
     point = geosql.bound_point("lon", "lat") if new.check_in else "NULL::geometry"
     lon, lat = new.check_in or (None, None)
     row = conn.execute(
@@ -223,7 +221,7 @@ def log_visit(conn: Connection, new: NewVisit) -> VisitRecord:
     changes: dict[str, Any] = {"duties": list(new.duties), "visited_at": new.at.isoformat()}
     if visit.check_in_distance_m is not None:
         changes["check_in_distance_m"] = round(visit.check_in_distance_m, 1)
-    logged = Change("visit", visit.id, enterprise_id, "logged", new.cadre_id, changes, new.note)
+    logged = Change("visit", visit.id, enterprise_id, "logged", actor, changes, new.note)
     append(conn, logged)
     return visit
 

@@ -12,7 +12,6 @@ from sqlalchemy.engine import Connection
 
 from parkgrid.errors import InvalidInput
 from resolvers.events import Change, append
-from resolvers.ledger import require
 from resolvers.records import record
 from resolvers.registry import enterprise_for_update
 
@@ -60,7 +59,6 @@ def record_organisation(
 ) -> PartyOrganisation:
     """Create or replace the enterprise's record; the event keeps the values before."""
     check(values.kind, values.established, values.members, today)
-    require(conn, "cadre", actor, "actor")
     firm = enterprise_for_update(conn, uscc)
     before = of_enterprises(conn, [firm.id]).get(firm.id)
     params = {"enterprise": firm.id, "kind": values.kind, "established": values.established,

@@ -29,8 +29,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from geo import sql as geosql
+from parkgrid.auth.principal import Principal
 from parkgrid.errors import InvalidInput
-from resolvers import registry
+from resolvers import access, registry
 from resolvers.scope import CURRENT
 
 PRECISION = 7
@@ -255,10 +256,12 @@ def state(conn: Connection, code: str, scope: Scope, proposed: ProposedGrid) -> 
     )
 
 
-def preview_grid(conn: Connection, proposed: ProposedGrid) -> GridPreview:
+def preview_grid(conn: Connection, proposed: ProposedGrid, who: Principal) -> GridPreview:
     """The effects of upsertGrid(code, zone, boundary), refused exactly as upsertGrid refuses
-    (the same checks run). All of it runs in one savepoint, always rolled back: nothing is
-    left whether the caller's transaction then commits or rolls back."""
+    (the same checks run, the caller's authority included). All of it runs in one savepoint,
+    always rolled back: nothing is left whether the caller's transaction then commits or
+    rolls back."""
+    access.grid_change(conn, who, proposed.code, area_to_write(conn, proposed).parent)
     savepoint = conn.begin_nested()
     try:
         return measured(conn, proposed)

@@ -24,27 +24,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from parkgrid.errors import InvalidInput, NotFound
+from resolvers.coverage.queries import AREA_SCOPE as SCOPE
 from resolvers.scope import CURRENT
 
 Basis = Literal["grid", "zone"]
 Reason = Literal["no_zone", "no_cadre"]
-
-SCOPE = """
-WITH zones AS (
-    SELECT z.id, z.code, z.boundary FROM zone z
-    WHERE z.park_id = :park AND (CAST(:zone AS bigint) IS NULL OR z.id = :zone)
-), grids AS (
-    SELECT g.id, g.code, g.zone_id FROM grid g JOIN zones z ON z.id = g.zone_id
-), area AS (
-    SELECT coalesce((SELECT boundary FROM zone WHERE id = :zone),
-                    (SELECT boundary FROM park WHERE id = :park)) AS boundary
-), firms AS (
-    SELECT e.id, e.uscc, e.name, e.location, e.grid_id FROM enterprise e
-    WHERE e.grid_id IN (SELECT id FROM grids)
-    UNION ALL
-    SELECT e.id, e.uscc, e.name, e.location, e.grid_id FROM enterprise e, area
-    WHERE e.grid_id IS NULL AND ST_Covers(area.boundary, e.location)
-)"""
 
 WITHOUT_LIAISON = f"""
 , placed AS (

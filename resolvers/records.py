@@ -91,7 +91,7 @@ class IssueRecord:
     id: int
     enterprise_id: int
     category: str
-    title: str
+    title: str | None
     description: str | None
     severity: str
     status: str
@@ -128,5 +128,5 @@ class EventRecord:
     subject: str
     subject_id: int
     action: str
-    changes: dict[str, Any]
+    changes: dict[str, Any] | None
     note: str | None

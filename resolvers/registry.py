@@ -120,7 +120,6 @@ def register_enterprise(
     conn: Connection, new: NewEnterprise, actor: int | None
 ) -> EnterpriseWritten:
     """A new enterprise; its grid is derived by the database. A taken code is refused."""
-    require(conn, "cadre", actor, "actor")
     inserted = conn.execute(text(INSERT_ENTERPRISE), new.__dict__).scalar()
     if inserted is None:
         raise InvalidInput(f"an enterprise with credit code {new.uscc} exists", field="uscc")
@@ -139,7 +138,6 @@ def update_enterprise(conn: Connection, uscc: str, values: dict[str, str | None]
     change, and no change writes nothing."""
     if unknown := set(values) - set(ENTERPRISE_FIELDS):
         raise ValueError(f"not enterprise fields: {sorted(unknown)}")
-    require(conn, "cadre", actor, "actor")
     before = enterprise_for_update(conn, uscc)
     changed = {name: value for name, value in values.items() if getattr(before, name) != value}
     if not changed:
@@ -156,7 +154,6 @@ def move_enterprise(conn: Connection, uscc: str, lon: float, lat: float,
                     actor: int | None) -> EnterpriseWritten:  # fmt: skip
     """A new location; the trigger re-derives the grid and logs `grid_changed` as the actor.
     Moving to where it is writes nothing."""
-    require(conn, "cadre", actor, "actor")
     before = enterprise_for_update(conn, uscc)
     if (before.lon, before.lat) != (lon, lat):
         act_as(conn, actor)
@@ -255,7 +252,6 @@ def area_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any
 def upsert_area(conn: Connection, new: NewArea, actor: int | None) -> AreaWritten:
     """Insert or reshape a zone or grid, by code; grid members are re-derived by the
     triggers, and the enterprises whose grid changed are counted from their events."""
-    require(conn, "cadre", actor, "actor")
     parent = parent_of(conn, new)
     before = area_state(conn, new.kind, new.code, lock=True)
     check_inside(conn, new, parent, before.get("id"))
@@ -324,7 +320,6 @@ def assign_cadre(conn: Connection, new: NewAssignment, actor: int | None) -> Ass
     """A new, open-ended assignment. The exclusion constraint keeps one holder per role and
     target at any moment; a clash becomes a Conflict naming the holder."""
     require(conn, "cadre", new.cadre_id, "cadre")
-    require(conn, "cadre", actor, "actor")
     target, column = target_id(conn, new.role, new.target), TARGETS[new.role][2]
     query = (
         f"INSERT INTO assignment AS a (cadre_id, role, {column}, valid_from)"
@@ -364,7 +359,6 @@ def open_assignment(conn: Connection, assignment_id: int) -> AssignmentRecord:
 def end_assignment(conn: Connection, assignment_id: int, valid_to: datetime,
                    actor: int | None) -> AssignmentRecord:  # fmt: skip
     """Close an open assignment at `valid_to`; the row stays, as history."""
-    require(conn, "cadre", actor, "actor")
     current = open_assignment(conn, assignment_id)
     if valid_to <= current.valid_from:
         start = current.valid_from.isoformat()

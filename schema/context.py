@@ -15,7 +15,9 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
+from parkgrid.auth.principal import Principal
 from parkgrid.db import Database
+from parkgrid.errors import Forbidden
 from parkgrid.settings import ApiSettings, LedgerSettings
 from resolvers.pagination import PageRequest, page_request
 
@@ -52,6 +54,7 @@ class Context:
     request: Request | WebSocket
     response: Response | WebSocket | None
     db: Database
+    principal: Principal
     api: ApiSettings
     now: datetime
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
@@ -63,6 +66,12 @@ class Context:
     @property
     def today(self) -> date:
         return park_today(self.api, self.now)
+
+    def require_staff(self) -> Principal:
+        """The principal, or FORBIDDEN for anonymous callers."""
+        if not self.principal.is_staff:
+            raise Forbidden("sign in: this needs a token (Authorization: Bearer ...)")
+        return self.principal
 
     def page(self, first: int | None, after: str | None) -> PageRequest:
         return page_request(first, after, self.api.default_page_size, self.api.max_page_size)

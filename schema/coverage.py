@@ -175,7 +175,7 @@ class CoverageQuery:
     @strawberry.field(
         description="Coverage report of a park, or of one of its zones: who is missing (now),"
         " where the geometry is wrong, how evenly the work is spread and how well the firms are"
-        " served. NOT_FOUND for an unknown park or a zone not in it."
+        " served. NOT_FOUND for an unknown park or a zone not in it; FORBIDDEN without a token."
     )
     async def coverage(
         self,
@@ -202,6 +202,7 @@ class CoverageQuery:
             min_gap_sq_m, max_per_liaison, min_per_liaison, service_days
         )
         context = info.context
+        context.require_staff()
         found = await context.db.read(
             coverage.report, park, zone, context.now, context.today, limits
         )

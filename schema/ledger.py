@@ -38,12 +38,15 @@ class Event:
     occurred_at: datetime
     subject: str = strawberry.field(description="issue, visit, assignment, enterprise, ...")
     action: str
-    changes: JSON
+    changes: JSON | None = strawberry.field(
+        description="Values before and after; null unless you serve the record."
+    )
     note: str | None
 
     @classmethod
     def of(cls, record: EventRecord) -> Event:
-        return from_record(cls, record, id=graphql_id(record), changes=JSON(record.changes))
+        changes = None if record.changes is None else JSON(record.changes)
+        return from_record(cls, record, id=graphql_id(record), changes=changes)
 
     @strawberry.field
     async def actor(self, info: Info) -> Cadre | None:
@@ -55,7 +58,7 @@ class Issue:
     record: strawberry.Private[IssueRecord]
     id: strawberry.ID
     category: IssueCategory
-    title: str
+    title: str | None = strawberry.field(description="Null for anonymous callers.")
     description: str | None
     severity: Severity
     status: IssueStatus

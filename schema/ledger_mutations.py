@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
@@ -9,7 +10,7 @@ import strawberry
 from sqlalchemy.engine import Connection
 
 from parkgrid.errors import InvalidInput
-from resolvers import ledger
+from resolvers import access, ledger
 from resolvers.filters import checked_point
 from resolvers.records import IssueRecord, VisitRecord
 from schema.context import Info
@@ -60,15 +61,15 @@ def new_issue(info: Info, enterprise: str, category: IssueCategory, title: str,
     )  # fmt: skip
 
 
-def new_visit(cadre: str, enterprise: str, at: datetime, duties: list[Duty], note: str | None,
-              check_in: PointInput | None) -> ledger.NewVisit:  # fmt: skip
+def new_visit(cadre: str | None, enterprise: str, at: datetime, duties: list[Duty],
+              note: str | None, check_in: PointInput | None) -> ledger.NewVisit:  # fmt: skip
     if not duties:
         raise InvalidInput("name at least one of the four duties", field="duties")
     if at.tzinfo is None:
         raise InvalidInput("needs a time zone (e.g. +08:00)", field="at")
     point = checked_point(check_in.lon, check_in.lat, "checkIn") if check_in else None
     return ledger.NewVisit(
-        cadre_id=parse_id(cadre, "cadre"), enterprise_uscc=enterprise.strip().upper(), at=at,
+        cadre_id=optional_id(cadre, "cadre"), enterprise_uscc=enterprise.strip().upper(), at=at,
         duties=tuple(sorted({d.value for d in duties})), note=note, check_in=point,
     )  # fmt: skip
 
@@ -84,43 +85,55 @@ class LedgerMutation:
         description: str | None = None, severity: Severity = Severity.MEDIUM,
         reported_by: strawberry.ID | None = None, responsible_unit: str | None = None,
     ) -> IssueResult:  # fmt: skip
+        who = info.context.principal
+
         def work(conn: Connection) -> IssueRecord:
             issue = new_issue(info, enterprise, category, title, description, severity,
                               reported_by, responsible_unit)  # fmt: skip
-            return ledger.report_issue(conn, issue)
+            access.enterprise_service(conn, who, issue.enterprise_uscc, "enterprise")
+            reporter = access.acting_cadre(conn, who, issue.reporter_id, issue.enterprise_uscc,
+                                           "reportedBy", required=False)  # fmt: skip
+            return ledger.report_issue(conn, replace(issue, reporter_id=reporter), who.cadre_id)
 
         return await attempt(info, work, to_payload=issue_payload)
 
     @strawberry.mutation(description="Move an issue along its lifecycle; carries its version.")
     async def transition_issue(
         self, info: Info, id: strawberry.ID, version: int, to: IssueStatus,
-        note: str | None = None, actor: strawberry.ID | None = None,
+        note: str | None = None,
     ) -> IssueResult:  # fmt: skip
+        who = info.context.principal
+
         def work(conn: Connection) -> IssueRecord:
-            issue_id, actor_id = parse_id(id, "id"), optional_id(actor, "actor")
-            return ledger.transition_issue(conn, issue_id, version, to.value, note, actor_id)
+            issue_id = parse_id(id, "id")
+            access.issue_service(conn, who, issue_id)
+            return ledger.transition_issue(conn, issue_id, version, to.value, note, who.cadre_id)
 
         return await attempt(info, work, to_payload=issue_payload)
 
     @strawberry.mutation(description="Give an issue to a cadre and/or a responsible unit.")
     async def assign_issue(
         self, info: Info, id: strawberry.ID, version: int, assignee: strawberry.ID | None = None,
-        responsible_unit: str | None = None, actor: strawberry.ID | None = None,
+        responsible_unit: str | None = None,
     ) -> IssueResult:  # fmt: skip
+        who = info.context.principal
+
         def work(conn: Connection) -> IssueRecord:
-            issue_id, who = parse_id(id, "id"), optional_id(assignee, "assignee")
-            actor_id = optional_id(actor, "actor")
-            return ledger.assign_issue(conn, issue_id, version, who, responsible_unit, actor_id)
+            issue_id, cadre = parse_id(id, "id"), optional_id(assignee, "assignee")
+            access.issue_service(conn, who, issue_id)
+            return ledger.assign_issue(conn, issue_id, version, cadre, responsible_unit,
+                                       who.cadre_id)  # fmt: skip
 
         return await attempt(info, work, to_payload=issue_payload)
 
     @strawberry.mutation(description="Add a comment to an issue's trail (its version stays).")
-    async def comment_issue(
-        self, info: Info, id: strawberry.ID, note: str, actor: strawberry.ID | None = None
-    ) -> IssueResult:
+    async def comment_issue(self, info: Info, id: strawberry.ID, note: str) -> IssueResult:
+        who = info.context.principal
+
         def work(conn: Connection) -> IssueRecord:
-            issue_id, actor_id = parse_id(id, "id"), optional_id(actor, "actor")
-            return ledger.comment_issue(conn, issue_id, note, actor_id)
+            issue_id = parse_id(id, "id")
+            access.issue_service(conn, who, issue_id)
+            return ledger.comment_issue(conn, issue_id, note, who.cadre_id)
 
         return await attempt(info, work, to_payload=issue_payload)
 
@@ -128,21 +141,30 @@ class LedgerMutation:
     async def record_outcome(
         self, info: Info, id: strawberry.ID, version: int, people_hired: int = 0,
         loan_cny: float = 0.0, hazards_rectified: int = 0, note: str | None = None,
-        actor: strawberry.ID | None = None,
     ) -> IssueResult:  # fmt: skip
+        who = info.context.principal
+
         def work(conn: Connection) -> IssueRecord:
-            issue_id, actor_id = parse_id(id, "id"), optional_id(actor, "actor")
+            issue_id = parse_id(id, "id")
+            access.issue_service(conn, who, issue_id)
             outcome = ledger.NewOutcome(people_hired, loan_cny, hazards_rectified, note)
-            return ledger.record_outcome(conn, issue_id, version, outcome, actor_id)
+            return ledger.record_outcome(conn, issue_id, version, outcome, who.cadre_id)
 
         return await attempt(info, work, to_payload=issue_payload)
 
     @strawberry.mutation(description="Log a visit in one or more of the four duties.")
     async def log_visit(
-        self, info: Info, cadre: strawberry.ID, enterprise: str, at: datetime,
-        duties: list[Duty], note: str | None = None, check_in: PointInput | None = None,
+        self, info: Info, enterprise: str, at: datetime, duties: list[Duty],
+        note: str | None = None, check_in: PointInput | None = None,
+        cadre: strawberry.ID | None = None,
     ) -> VisitResult:  # fmt: skip
+        who = info.context.principal
+
         def work(conn: Connection) -> VisitRecord:
-            return ledger.log_visit(conn, new_visit(cadre, enterprise, at, duties, note, check_in))
+            visit = new_visit(cadre, enterprise, at, duties, note, check_in)
+            access.enterprise_service(conn, who, visit.enterprise_uscc, "enterprise")
+            visitor = access.acting_cadre(conn, who, visit.cadre_id, visit.enterprise_uscc,
+                                          "cadre", required=True)  # fmt: skip
+            return ledger.log_visit(conn, replace(visit, cadre_id=visitor), who.cadre_id)
 
         return await attempt(info, work, to_payload=visit_payload)

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 import strawberry
 
-from parkgrid.errors import Conflict, InvalidTransition, NotFound, ParkgridError
+from parkgrid.errors import Conflict, Forbidden, InvalidTransition, NotFound, ParkgridError
+from resolvers.access import require_writer
 from schema.context import Info
 
 T = TypeVar("T")
@@ -46,14 +47,25 @@ class InvalidTransitionError(UserError):
     pass
 
 
+@strawberry.type(
+    description="The caller's token (or its absence) does not allow this change: a viewer or"
+    " anonymous caller changes nothing, a cadre only what their assignments cover."
+)
+class ForbiddenError(UserError):
+    pass
+
+
 ERROR_TYPES: dict[type[ParkgridError], type[UserError]] = {
     Conflict: ConflictError,
+    Forbidden: ForbiddenError,
     InvalidTransition: InvalidTransitionError,
     NotFound: NotFoundError,
 }
 
 
-AnyUserError = InvalidInputError | NotFoundError | ConflictError | InvalidTransitionError
+AnyUserError = (
+    InvalidInputError | NotFoundError | ConflictError | InvalidTransitionError | ForbiddenError
+)
 """Every typed error; mutation result unions are `<Payload> | AnyUserError`."""
 
 
@@ -71,6 +83,7 @@ async def attempt(
     """Run `work(connection, *args)` in one transaction; an expected failure rolls it back
     and comes back as a typed error."""
     try:
+        require_writer(info.context.principal)
         done = await info.context.db.write(work, *args)
     except ParkgridError as error:
         return user_error(error)

@@ -11,9 +11,8 @@ import strawberry
 from sqlalchemy.engine import Connection
 
 from parkgrid import uscc as credit_code
-from resolvers import party
+from resolvers import access, party
 from schema.context import Info
-from schema.convert import optional_id
 from schema.outcomes import AnyUserError, attempt
 
 
@@ -62,15 +61,15 @@ class PartyMutation:
     )
     async def record_party_organisation(
         self, info: Info, uscc: str, kind: PartyKind, members: int = 0,
-        established: date | None = None, actor: strawberry.ID | None = None,
+        established: date | None = None,
     ) -> PartyOrganisationResult:  # fmt: skip
         code = credit_code.normalise(uscc)
         values = party.PartyOrganisation(0, kind.value, established, members)
-        today = info.context.today
+        today, who = info.context.today, info.context.principal
 
         def work(conn: Connection) -> party.PartyOrganisation:
-            actor_id = optional_id(actor, "actor")
-            return party.record_organisation(conn, code, values, today, actor_id)
+            access.enterprise_register(conn, who, code)
+            return party.record_organisation(conn, code, values, today, who.cadre_id)
 
         def payload(found: party.PartyOrganisation) -> PartyOrganisationPayload:
             return PartyOrganisationPayload(

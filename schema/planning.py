@@ -11,9 +11,10 @@ import strawberry
 from geo import validate
 from geo.shape import to_ewkb
 from parkgrid.errors import InvalidInput
-from resolvers import planning
+from resolvers import coverage, planning
 from resolvers.proposals import AssignmentPlan, Proposal, propose
 from schema.context import Info
+from schema.coverage_lists import AreaRemainder, GridOverlap
 from schema.registry_mutations import UPSERT_RULE, area_code, checked
 from schema.scalars import GeoJSON
 
@@ -51,37 +52,18 @@ class GridMove:
                    to_grid=found.to_grid)  # fmt: skip
 
 
-@strawberry.type(description="Two grids' shared interior, or a part of it, as in `coverage`.")
-class PlannedOverlap:
-    first: str = strawberry.field(description="The lower grid code.")
-    second: str
-    area_sq_m: float
-    geometry: GeoJSON = strawberry.field(description="A GeoJSON (Multi)Polygon.")
-
-    @classmethod
-    def of(cls, found: planning.Patch) -> PlannedOverlap:
-        return cls(first=found.first, second=found.second, area_sq_m=found.area_m2,
-                   geometry=GeoJSON(found.geometry))  # fmt: skip
+def overlap(found: planning.Patch) -> GridOverlap:
+    return GridOverlap.of(coverage.Overlap(found.first, found.second, found.area_m2,
+                                           found.geometry))  # fmt: skip
 
 
-@strawberry.type(
-    description="A zone's part outside its grids (a gap: `within` is the zone itself) or a"
-    " grid's part outside its zone, as in `coverage`; parts under minGapSqM left out."
-)
-class PlannedRemainder:
-    code: str = strawberry.field(description="The zone (gaps) or grid.")
-    within: str
-    area_sq_m: float
-    geometry: GeoJSON = strawberry.field(description="A GeoJSON MultiPolygon.")
-
-    @classmethod
-    def of(cls, found: planning.Patch) -> PlannedRemainder:
-        return cls(code=found.first, within=found.second, area_sq_m=found.area_m2,
-                   geometry=GeoJSON(found.geometry))  # fmt: skip
+def patch(found: planning.Patch) -> AreaRemainder:
+    return AreaRemainder.of(coverage.Remainder(found.first, found.second, found.area_m2,
+                                               found.geometry))  # fmt: skip
 
 
-def remainder(found: planning.Patch | None) -> PlannedRemainder | None:
-    return PlannedRemainder.of(found) if found else None
+def remainder(found: planning.Patch | None) -> AreaRemainder | None:
+    return patch(found) if found else None
 
 
 @strawberry.type(
@@ -115,33 +97,33 @@ class GridChangePreview:
     enterprises_changed_grid: int = strawberry.field(description="As upsertGrid would count.")
     moving_in: list[GridMove]
     moving_out: list[GridMove]
-    overlaps_before: list[PlannedOverlap] = strawberry.field(
+    overlaps_before: list[GridOverlap] = strawberry.field(
         description="This grid's overlaps with any other grid, now."
     )
-    overlaps_after: list[PlannedOverlap]
-    overlaps_created: list[PlannedOverlap] = strawberry.field(
+    overlaps_after: list[GridOverlap]
+    overlaps_created: list[GridOverlap] = strawberry.field(
         description="Per other grid, the part overlapped after and not before (parts under"
         " minGapSqM left out)."
     )
-    overlaps_removed: list[PlannedOverlap]
-    gaps_before: list[PlannedRemainder] = strawberry.field(
+    overlaps_removed: list[GridOverlap]
+    gaps_before: list[AreaRemainder] = strawberry.field(
         description="The gaps of the zones losing or gaining the grid, now."
     )
-    gaps_after: list[PlannedRemainder]
-    gaps_created: list[PlannedRemainder] = strawberry.field(
+    gaps_after: list[AreaRemainder]
+    gaps_created: list[AreaRemainder] = strawberry.field(
         description="Per zone, the part of its gaps after that was no gap before (parts under"
         " minGapSqM left out)."
     )
-    gaps_removed: list[PlannedRemainder]
-    outside_zone_before: PlannedRemainder | None
-    outside_zone_after: PlannedRemainder | None
+    gaps_removed: list[AreaRemainder]
+    outside_zone_before: AreaRemainder | None
+    outside_zone_after: AreaRemainder | None
     workload: list[WorkloadChange] = strawberry.field(
         description="Each (zone, role, cadre) whose count changes, by zone, role and cadre id."
     )
 
     @classmethod
     def of(cls, found: planning.GridPreview) -> GridChangePreview:
-        overlaps, gaps = PlannedOverlap.of, PlannedRemainder.of
+        overlaps, gaps = overlap, patch
         return cls(
             code=found.code, zone=found.zone_code, created=found.created,
             enterprises_changed_grid=found.enterprises_changed_grid,
@@ -265,18 +247,20 @@ class PlanningQuery:
     ) -> GridChangePreview:  # fmt: skip
         proposed = proposed_grid(info, code, boundary, zone, min_gap_sq_m)
         # on the write path, as upsertGrid; preview_grid rolls back all it does
-        found = await info.context.db.write(planning.preview_grid, proposed)
+        who = info.context.principal
+        found = await info.context.db.write(planning.preview_grid, proposed, who)
         return GridChangePreview.of(found)
 
     @strawberry.field(
         description="A liaison for every enterprise of the park (or zone) without one: the"
         " least-loaded cadre already serving its grid, else its zone, kept under maxPerLiaison"
         " while any candidate is; nothing is written (apply with assignCadre). NOT_FOUND for an"
-        " unknown park or a zone not in it."
+        " unknown park or a zone not in it; FORBIDDEN without a token."
     )
     async def propose_assignments(
         self, info: Info, park: str, zone: str | None = None, max_per_liaison: int = 30
     ) -> AssignmentProposal:
         now = info.context.now
+        info.context.require_staff()
         found = await info.context.db.read(propose, park, zone, max_per_liaison, now)
         return AssignmentProposal.of(found)

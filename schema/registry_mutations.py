@@ -14,14 +14,15 @@ from geo import validate
 from geo.shape import to_ewkb
 from geo.validate import GeometryError
 from parkgrid import uscc as credit_code
+from parkgrid.auth.principal import Principal
 from parkgrid.errors import InvalidGeometry, InvalidInput
 from parkgrid.importer.kinds import CODE_LENGTH, optional_text
-from resolvers import registry
+from resolvers import access, registry
 from resolvers.records import AssignmentRecord
 from resolvers.registry import AreaWritten, ChildKind, EnterpriseWritten
 from schema.areas import Grid, Zone, load_area
 from schema.context import Info
-from schema.convert import optional_id, parse_id
+from schema.convert import parse_id
 from schema.enterprise import Enterprise
 from schema.ledger_mutations import text_required
 from schema.outcomes import AnyUserError, attempt
@@ -170,11 +171,19 @@ def new_area(kind: ChildKind, code: str, name: str, parent: str,
     )  # fmt: skip
 
 
+def authorise_area(conn: Connection, who: Principal, new: registry.NewArea) -> None:
+    if new.kind == "zone":
+        access.zone_change(conn, who, new.code)
+    else:
+        access.grid_change(conn, who, new.code, new.parent)
+
+
 def upsert(kind: ChildKind, code: str, name: str, parent: str, boundary: GeoJSON,
-           actor: ID | None) -> Callable[[Connection], AreaWritten]:  # fmt: skip
+           who: Principal) -> Callable[[Connection], AreaWritten]:  # fmt: skip
     def work(conn: Connection) -> AreaWritten:
         new = new_area(kind, code, name, parent, boundary)
-        return registry.upsert_area(conn, new, optional_id(actor, "actor"))
+        authorise_area(conn, who, new)
+        return registry.upsert_area(conn, new, who.cadre_id)
 
     return work
 
@@ -195,11 +204,14 @@ class RegistryMutation:
     )
     async def register_enterprise(
         self, info: Info, uscc: str, name: str, location: GeoJSON, industry: str | None = None,
-        address: str | None = None, actor: ID | None = None,
+        address: str | None = None,
     ) -> EnterpriseResult:  # fmt: skip
+        who = info.context.principal
+
         def work(conn: Connection) -> EnterpriseWritten:
             new = new_enterprise(uscc, name, industry, address, location)
-            return registry.register_enterprise(conn, new, optional_id(actor, "actor"))
+            access.location(conn, who, new.lon, new.lat)
+            return registry.register_enterprise(conn, new, who.cadre_id)
 
         return await attempt(info, work, to_payload=enterprise_payload)
 
@@ -210,12 +222,14 @@ class RegistryMutation:
     async def update_enterprise(
         self, info: Info, uscc: str, name: str | None = strawberry.UNSET,
         industry: str | None = strawberry.UNSET, address: str | None = strawberry.UNSET,
-        actor: ID | None = None,
     ) -> EnterpriseResult:  # fmt: skip
+        who = info.context.principal
+
         def work(conn: Connection) -> EnterpriseWritten:
             values = given_fields(name, industry, address)
             code = credit_code.normalise(uscc)
-            return registry.update_enterprise(conn, code, values, optional_id(actor, "actor"))
+            access.enterprise_register(conn, who, code)
+            return registry.update_enterprise(conn, code, values, who.cadre_id)
 
         return await attempt(info, work, to_payload=enterprise_payload)
 
@@ -223,12 +237,14 @@ class RegistryMutation:
         description="Move an enterprise to a GeoJSON Point; its grid is re-derived and the"
         " payload names the grid before and after."
     )
-    async def move_enterprise(
-        self, info: Info, uscc: str, location: GeoJSON, actor: ID | None = None
-    ) -> EnterpriseResult:
+    async def move_enterprise(self, info: Info, uscc: str, location: GeoJSON) -> EnterpriseResult:
+        who = info.context.principal
+
         def work(conn: Connection) -> EnterpriseWritten:
             (lon, lat), code = point_at(location), credit_code.normalise(uscc)
-            return registry.move_enterprise(conn, code, lon, lat, optional_id(actor, "actor"))
+            access.enterprise_register(conn, who, code)
+            access.location(conn, who, lon, lat)
+            return registry.move_enterprise(conn, code, lon, lat, who.cadre_id)
 
         return await attempt(info, work, to_payload=enterprise_payload)
 
@@ -237,10 +253,9 @@ class RegistryMutation:
         + " A reshaped zone must still hold its grids by the same rule."
     )  # fmt: skip
     async def upsert_zone(
-        self, info: Info, code: str, name: str, park: str, boundary: GeoJSON,
-        actor: ID | None = None,
-    ) -> ZoneResult:  # fmt: skip
-        work = upsert("zone", code, name, park, boundary, actor)
+        self, info: Info, code: str, name: str, park: str, boundary: GeoJSON
+    ) -> ZoneResult:
+        work = upsert("zone", code, name, park, boundary, info.context.principal)
         return await attempt(info, work, to_payload=zone_payload)
 
     @strawberry.mutation(
@@ -248,10 +263,9 @@ class RegistryMutation:
         " re-derived." + UPSERT_RULE.format(parent="zone")
     )
     async def upsert_grid(
-        self, info: Info, code: str, name: str, zone: str, boundary: GeoJSON,
-        actor: ID | None = None,
-    ) -> GridResult:  # fmt: skip
-        work = upsert("grid", code, name, zone, boundary, actor)
+        self, info: Info, code: str, name: str, zone: str, boundary: GeoJSON
+    ) -> GridResult:
+        work = upsert("grid", code, name, zone, boundary, info.context.principal)
         return await attempt(info, work, to_payload=grid_payload)
 
     @strawberry.mutation(
@@ -261,13 +275,16 @@ class RegistryMutation:
     )
     async def assign_cadre(
         self, info: Info, cadre: ID, level: AssignmentLevel, target: str,
-        valid_from: datetime | None = None, actor: ID | None = None,
+        valid_from: datetime | None = None,
     ) -> AssignmentResult:  # fmt: skip
+        who = info.context.principal
+
         def work(conn: Connection) -> AssignmentRecord:
             start = aware(valid_from, info.context.now, "validFrom")
             new = registry.NewAssignment(parse_id(cadre, "cadre"), level.value,
                                          target_key(level, target), start)  # fmt: skip
-            return registry.assign_cadre(conn, new, optional_id(actor, "actor"))
+            access.assignment_target(conn, who, new.role, new.target)
+            return registry.assign_cadre(conn, new, who.cadre_id)
 
         return await attempt(info, work, to_payload=assignment_payload)
 
@@ -275,11 +292,14 @@ class RegistryMutation:
         description="End an assignment at `validTo` (default now); it stays in the history."
     )
     async def end_assignment(
-        self, info: Info, id: ID, valid_to: datetime | None = None, actor: ID | None = None
+        self, info: Info, id: ID, valid_to: datetime | None = None
     ) -> AssignmentResult:
+        who = info.context.principal
+
         def work(conn: Connection) -> AssignmentRecord:
             end = aware(valid_to, info.context.now, "validTo")
-            assignment_id, actor_id = parse_id(id, "id"), optional_id(actor, "actor")
-            return registry.end_assignment(conn, assignment_id, end, actor_id)
+            assignment_id = parse_id(id, "id")
+            access.assignment_end(conn, who, assignment_id)
+            return registry.end_assignment(conn, assignment_id, end, who.cadre_id)
 
         return await attempt(info, work, to_payload=assignment_payload)

@@ -5,18 +5,48 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg2
 import pytest
 from psycopg2 import sql
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
 from starlette.testclient import TestClient
 
 from parkgrid import cluster, migrate
 from parkgrid.app import create_app
+from parkgrid.auth.tokens import digest
 from parkgrid.demo import seed_demo
 from parkgrid.settings import ClusterSettings, DatabaseSettings, normalise_url
+
+ADMIN_TOKEN = "pgt_test-admin"
+"""An admin token in every test database: functional tests call as admin; the access tests
+make their own tokens."""
+
+
+def add_token(url: str, secret: str, role: str, cadre_id: int | None = None) -> int:
+    """A token with a known secret, written straight to the table."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        token_id = conn.execute(
+            text(
+                "INSERT INTO api_token (token_hash, role, cadre_id, label)"
+                " VALUES (:digest, :role, :cadre, 'test') RETURNING id"
+            ),
+            {"digest": digest(secret), "role": role, "cadre": cadre_id},
+        ).scalar_one()
+    engine.dispose()
+    return int(token_id)
+
+
+@contextmanager
+def app_client(url: str, token: str | None = ADMIN_TOKEN, **settings: Any) -> Iterator[TestClient]:
+    """The app on `url`, every request carrying `token` (None: anonymous)."""
+    with TestClient(create_app(DatabaseSettings(url=url), **settings)) as client:
+        if token:
+            client.headers["Authorization"] = f"Bearer {token}"
+        yield client
 
 
 def server_url() -> str:
@@ -73,6 +103,7 @@ def empty_template(databases: Databases) -> str:
     """A migrated database with no data, used only as a template."""
     name = databases.create()
     migrate.upgrade(databases.url(name))
+    add_token(databases.url(name), ADMIN_TOKEN, "admin")
     return name
 
 
@@ -132,8 +163,7 @@ def graphql_client(client: TestClient) -> GraphQL:
 
 @pytest.fixture(scope="session")
 def demo_client(demo_url: str) -> Iterator[TestClient]:
-    app = create_app(DatabaseSettings(url=demo_url))
-    with TestClient(app) as client:
+    with app_client(demo_url) as client:
         yield client
 
 
@@ -146,5 +176,5 @@ def gql(demo_client: TestClient) -> GraphQL:
 @pytest.fixture
 def gql_fresh(fresh_demo_url: str) -> Iterator[GraphQL]:
     """Run GraphQL against the test's own demo database (fresh_demo_url), to change freely."""
-    with TestClient(create_app(DatabaseSettings(url=fresh_demo_url))) as client:
+    with app_client(fresh_demo_url) as client:
         yield graphql_client(client)

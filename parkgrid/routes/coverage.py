@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from parkgrid.db import Database
-from parkgrid.errors import NotFound, ParkgridError
+from parkgrid.auth.middleware import database_for, principal_of
+from parkgrid.errors import Forbidden, NotFound, ParkgridError
 from parkgrid.routes.errors import error_response
 from parkgrid.routes.query_params import typed
 from parkgrid.settings import ApiSettings
@@ -40,7 +40,9 @@ def checked_layer(layer: str) -> str:
 
 async def layer_body(request: Request, api: ApiSettings) -> bytes:
     layer = checked_layer(request.path_params["layer"])
-    db: Database = request.app.state.db
+    if not principal_of(request).is_staff:
+        raise Forbidden("sign in: the coverage report needs a token", field="Authorization")
+    db = database_for(request)
     now = datetime.now(UTC)
     zone = request.query_params.get("zone") or None
     park = request.path_params["park"]

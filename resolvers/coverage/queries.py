@@ -24,7 +24,7 @@ VISITED = """EXISTS (SELECT 1 FROM visit v WHERE v.enterprise_id = e.id
 
 OVERDUE_HAZARD = f"{OPEN_ISSUE} AND i.category = 'safety_hazard' AND i.due_date < :today"
 
-SCOPE = f"""
+AREA_SCOPE = """
 WITH zones AS (
     SELECT z.id, z.code, z.name, z.boundary, z.park_id FROM zone z
     WHERE z.park_id = :park AND (CAST(:zone AS bigint) IS NULL OR z.id = :zone)
@@ -39,7 +39,9 @@ WITH zones AS (
     UNION ALL
     SELECT e.id, e.uscc, e.name, e.location, e.grid_id FROM enterprise e, area
     WHERE e.grid_id IS NULL AND ST_Covers(area.boundary, e.location)
-), flags AS (
+)"""
+
+SCOPE = f"""{AREA_SCOPE}, flags AS (
     SELECT e.id, e.grid_id,
         NOT {HAS_LIAISON} AS without_liaison,
         (SELECT count(*) FROM grids o WHERE ST_Covers(o.boundary, e.location)) >= 2

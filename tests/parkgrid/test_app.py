@@ -6,6 +6,7 @@ from starlette.testclient import TestClient
 
 from parkgrid.app import create_app
 from parkgrid.settings import DatabaseSettings
+from tests.conftest import app_client
 
 
 def test_health_and_readiness_on_a_migrated_database(demo_client: TestClient) -> None:
@@ -17,7 +18,7 @@ def test_health_and_readiness_on_a_migrated_database(demo_client: TestClient) ->
 
 def test_not_ready_before_migrations(databases) -> None:
     url = databases.url(databases.create())
-    with TestClient(create_app(DatabaseSettings(url=url))) as client:
+    with app_client(url, token=None) as client:
         assert client.get("/healthz").status_code == 200
         ready = client.get("/readyz")
     assert ready.status_code == 503

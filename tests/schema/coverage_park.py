@@ -14,12 +14,9 @@ from dataclasses import dataclass
 
 from shapely.geometry import box
 from sqlalchemy import Connection, create_engine, text
-from starlette.testclient import TestClient
 
 from geo.shape import as_multipolygon, to_ewkt
-from parkgrid.app import create_app
-from parkgrid.settings import DatabaseSettings
-from tests.conftest import GraphQL, graphql_client
+from tests.conftest import GraphQL, app_client, graphql_client
 from tests.resolvers.conftest import X0, Y0, D, add_area, add_enterprise
 
 
@@ -91,7 +88,7 @@ def build(url: str) -> SmallPark:
 
 @contextmanager
 def client_for(url: str) -> Iterator[GraphQL]:
-    with TestClient(create_app(DatabaseSettings(url=url))) as client:
+    with app_client(url) as client:
         yield graphql_client(client)
 
 

@@ -3,8 +3,9 @@ tests compute on their own (membership by Shapely, measures by geographiclib).""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import shapely
@@ -13,10 +14,11 @@ from shapely.geometry import Point, box, mapping
 from sqlalchemy import Engine, text
 from starlette.testclient import TestClient
 
-from parkgrid.app import create_app
-from parkgrid.settings import DatabaseSettings
+from parkgrid.auth.tokens import digest
 from parkgrid.uscc import check_character
-from tests.conftest import GraphQL, graphql_client
+from tests.conftest import ADMIN_TOKEN, GraphQL, add_token, app_client
+
+SECRETS = itertools.count(1)
 
 TOUCHED = ("enterprise", "zone", "grid", "assignment", "event", "cadre")
 
@@ -30,8 +32,8 @@ RESULTS = {
     "Assignment": """__typename ... on AssignmentPayload { assignment { id role validFrom validTo
       zone { code } grid { code } enterprise { uscc } } }""",
 }
-ENTERPRISE_ARGS = {"uscc": "String!", "industry": "String", "address": "String", "actor": "ID"}
-AREA_ARGS = {"code": "String!", "name": "String!", "boundary": "GeoJSON!", "actor": "ID"}
+ENTERPRISE_ARGS = {"uscc": "String!", "industry": "String", "address": "String"}
+AREA_ARGS = {"code": "String!", "name": "String!", "boundary": "GeoJSON!"}
 MUTATIONS: dict[str, tuple[str, dict[str, str]]] = {
     "registerEnterprise": ("Enterprise", {**ENTERPRISE_ARGS, "name": "String!", "location": "GeoJSON!"}),
     "updateEnterprise": ("Enterprise", {**ENTERPRISE_ARGS, "name": "String"}),
@@ -39,17 +41,47 @@ MUTATIONS: dict[str, tuple[str, dict[str, str]]] = {
     "upsertZone": ("Zone", {**AREA_ARGS, "park": "String!"}),
     "upsertGrid": ("Grid", {**AREA_ARGS, "zone": "String!"}),
     "assignCadre": ("Assignment", {"cadre": "ID!", "level": "AssignmentLevel!", "target": "String!",
-                                   "validFrom": "DateTime", "actor": "ID"}),
-    "endAssignment": ("Assignment", {"id": "ID!", "validTo": "DateTime", "actor": "ID"}),
+                                   "validFrom": "DateTime"}),
+    "endAssignment": ("Assignment", {"id": "ID!", "validTo": "DateTime"}),
 }  # fmt: skip
+
+
+def calling_with(client: TestClient, secret: str) -> GraphQL:
+    """GraphQL on `client`, every request carrying the token `secret`; fails on errors unless
+    ok=False."""
+
+    def run(query: str, variables: dict[str, Any] | None = None, ok: bool = True) -> dict[str, Any]:
+        response = client.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {secret}"},
+        )
+        body: dict[str, Any] = response.json()
+        if ok:
+            assert "errors" not in body, body.get("errors")
+        return body
+
+    return run
 
 
 @dataclass
 class Park:
-    """A client of a database of the test's own, with plain SQL beside it."""
+    """A client of a database of the test's own, with plain SQL beside it. It calls with the
+    shared admin token (of no cadre) unless made to act for a cadre."""
 
     gql: GraphQL
     engine: Engine
+    url: str
+    client: TestClient
+    token_id: int
+
+    def acting_for(self, cadre: int | str) -> Park:
+        """The same park, calling with a new admin token that stands for `cadre`: the events of
+        its changes name the cadre as actor and the token as theirs. Admin, so that
+        authorisation stays out of the way."""
+        secret = f"pgt_registry-cadre-{cadre}-{next(SECRETS)}"
+        token_id = add_token(self.url, secret, "admin", cadre_id=int(cadre))
+        return replace(self, gql=calling_with(self.client, secret), token_id=token_id)
 
     def __call__(self, mutation: str, **args: Any) -> dict[str, Any]:
         result, types = MUTATIONS[mutation]
@@ -77,7 +109,8 @@ class Park:
 
     def events_since(self, marker: int) -> list[Any]:
         return self.rows(
-            "SELECT subject, subject_id, enterprise_id, action, actor_id, changes FROM event"
+            "SELECT subject, subject_id, enterprise_id, action, actor_id, changes, token_id"
+            " FROM event"
             " WHERE id > :marker ORDER BY id",
             marker=marker,
         )
@@ -105,8 +138,14 @@ class Park:
 
 
 def client_of(url: str, engine_for: Any) -> Iterator[Park]:
-    with TestClient(create_app(DatabaseSettings(url=url))) as client:
-        yield Park(graphql_client(client), engine_for(url))
+    engine = engine_for(url)
+    with engine.connect() as conn:
+        admin = conn.execute(
+            text("SELECT id FROM api_token WHERE token_hash = :digest"),
+            {"digest": digest(ADMIN_TOKEN)},
+        ).scalar_one()
+    with app_client(url) as client:
+        yield Park(calling_with(client, ADMIN_TOKEN), engine, url, client, int(admin))
 
 
 def grid_by_rule(point: Point, grids: dict[str, Any]) -> str | None:

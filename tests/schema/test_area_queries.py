@@ -17,12 +17,9 @@ from shapely import wkt
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
-from starlette.testclient import TestClient
 
-from parkgrid.app import create_app
 from parkgrid.demo.geometry import EAST, NORTH, SOUTH, WEST
-from parkgrid.settings import DatabaseSettings
-from tests.conftest import GraphQL, graphql_client
+from tests.conftest import GraphQL, app_client, graphql_client
 from tests.helpers import read_rows
 
 PARK = "430624101"
@@ -456,7 +453,7 @@ def detailed_park() -> MultiPolygon:
 
 @contextmanager
 def client_for(url: str) -> Iterator[GraphQL]:
-    with TestClient(create_app(DatabaseSettings(url=url))) as client:
+    with app_client(url) as client:
         yield graphql_client(client)
 
 

@@ -16,11 +16,8 @@ from shapely import wkt
 from shapely.geometry import MultiPolygon, Point, box, mapping
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import create_engine, text
-from starlette.testclient import TestClient
 
-from parkgrid.app import create_app
-from parkgrid.settings import DatabaseSettings
-from tests.conftest import GraphQL, graphql_client
+from tests.conftest import GraphQL, app_client, graphql_client
 from tests.helpers import geodesic_m, tolerance
 
 PARK = "430624101"
@@ -358,7 +355,7 @@ def test_has_open_issues_true_and_false_split_all_enterprises(gql, firms) -> Non
 
 @contextmanager
 def client_for(url: str) -> Iterator[GraphQL]:
-    with TestClient(create_app(DatabaseSettings(url=url))) as client:
+    with app_client(url) as client:
         yield graphql_client(client)
 
 

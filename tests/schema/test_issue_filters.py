@@ -14,11 +14,8 @@ import pytest
 from shapely import wkt
 from shapely.geometry import Point, box
 from sqlalchemy import create_engine, text
-from starlette.testclient import TestClient
 
-from parkgrid.app import create_app
-from parkgrid.settings import DatabaseSettings
-from tests.conftest import GraphQL, graphql_client
+from tests.conftest import GraphQL, app_client, graphql_client
 
 PARK = "430624101"
 ZONE_3 = "430624101003"
@@ -111,7 +108,7 @@ def walk(gql: GraphQL, where: dict[str, Any] | None, first: int = 500) -> list[d
 
 @contextmanager
 def client_for(url: str) -> Iterator[GraphQL]:
-    with TestClient(create_app(DatabaseSettings(url=url))) as client:
+    with app_client(url) as client:
         yield graphql_client(client)
 
 

@@ -13,18 +13,18 @@ from zoneinfo import ZoneInfo
 import httpx2
 import pytest
 from sqlalchemy import text
-from starlette.testclient import TestClient
 
 from parkgrid.app import create_app
+from parkgrid.auth.tokens import digest
 from parkgrid.settings import DatabaseSettings
 from resolvers.ledger import TRANSITIONS
-from tests.conftest import graphql_client
+from tests.conftest import add_token, app_client, graphql_client
 
 ENTERPRISE = "91430624MA0QC60PNP"
 RESULT = """
   __typename
   ... on IssuePayload { issue { id status version dueDate rejectionReason resolvedAt closedAt
-                                assignee { id } responsibleUnit events { action changes note actor { id } } } }
+                                assignee { id } reporter { id } responsibleUnit events { action changes note actor { id } } } }
   ... on UserError { field code message }
 """
 REPORT = (
@@ -34,16 +34,44 @@ REPORT = (
 )
 MOVE = (
     "mutation ($id: ID!, $v: Int!, $to: IssueStatus!, $note: String) {"
-    f' transitionIssue(id: $id, version: $v, to: $to, note: $note, actor: "2") {{ {RESULT} }} }}'
+    f" transitionIssue(id: $id, version: $v, to: $to, note: $note) {{ {RESULT} }} }}"
 )
 STATUSES = ["reported", "accepted", "in_progress", "resolved", "verified", "closed", "rejected"]
 PATH = ["accepted", "in_progress", "resolved", "verified", "closed"]
 
 
+CADRE_2 = "pgt_ledger-cadre-2"  # an admin token standing for cadre 2: the ledger's actor
+CADRE_3 = "pgt_ledger-cadre-3"
+
+
 @pytest.fixture
 def ledger(fresh_demo_url: str) -> Iterator[tuple[Any, str]]:
-    with TestClient(create_app(DatabaseSettings(url=fresh_demo_url))) as client:
+    """Calls as cadre 2 (an admin token linked to the cadre, so that authorisation stays out
+    of the way): the events of its changes name cadre 2 as their actor."""
+    add_token(fresh_demo_url, CADRE_2, "admin", cadre_id=2)
+    with app_client(fresh_demo_url, token=CADRE_2) as client:
         yield graphql_client(client), fresh_demo_url
+
+
+def tokens_of_events(url: str, engine_for, issue_id: str) -> list[tuple[int | None, int | None]]:
+    """(actor, token) of each of the issue's events, in order, as stored."""
+    with engine_for(url).connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT actor_id, token_id FROM event WHERE subject = 'issue'"
+                " AND subject_id = :id ORDER BY id"
+            ),
+            {"id": int(issue_id)},
+        ).all()
+    return [(row.actor_id, row.token_id) for row in rows]
+
+
+def token_id(url: str, engine_for, secret: str) -> int:
+    with engine_for(url).connect() as conn:
+        found = conn.execute(
+            text("SELECT id FROM api_token WHERE token_hash = :digest"), {"digest": digest(secret)}
+        ).scalar_one()
+    return int(found)
 
 
 def report(
@@ -85,8 +113,8 @@ def shanghai_today() -> date:
     return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
-def test_an_issue_lives_from_report_to_closure_with_a_full_trail(ledger) -> None:
-    gql, _ = ledger
+def test_an_issue_lives_from_report_to_closure_with_a_full_trail(ledger, engine_for) -> None:
+    gql, url = ledger
     issue = walk(gql, PATH)
     assert (issue["status"], issue["version"]) == ("CLOSED", 6)
     assert issue["resolvedAt"] and issue["closedAt"]
@@ -94,7 +122,11 @@ def test_an_issue_lives_from_report_to_closure_with_a_full_trail(ledger) -> None
     assert trail == [("reported", [None, "reported"])] + [
         ("status_changed", [a, b]) for a, b in zip(["reported", *PATH], PATH, strict=False)
     ]
-    assert {e["actor"]["id"] for e in issue["events"][1:]} == {"2"}
+    # entered in cadre 1's name (reportedBy) by cadre 2: every event names the token's cadre
+    assert [e["actor"]["id"] for e in issue["events"]] == ["2"] * (1 + len(PATH))
+    assert issue["reporter"]["id"] == "1"
+    token = token_id(url, engine_for, CADRE_2)
+    assert tokens_of_events(url, engine_for, issue["id"]) == [(2, token)] * (1 + len(PATH))
 
 
 def test_a_failed_verification_returns_to_in_progress(ledger) -> None:
@@ -163,12 +195,13 @@ def test_concurrent_transitions_exactly_one_wins(ledger, fresh_demo_url) -> None
     gql, url = ledger
     issue = report(gql)["issue"]
     app = create_app(DatabaseSettings(url=url))
+    headers = {"Authorization": f"Bearer {CADRE_2}"}
 
     async def race() -> list[dict]:
         async with app.router.lifespan_context(app):
             transport = httpx2.ASGITransport(app=app)
             async with httpx2.AsyncClient(
-                transport=transport, base_url="http://parkgrid"
+                transport=transport, base_url="http://parkgrid", headers=headers
             ) as client:
                 calls = [
                     client.post(
@@ -227,7 +260,7 @@ def test_assign_comment_and_outcome(ledger, engine_for) -> None:
     gql, url = ledger
     issue = report(gql, "RECRUITMENT")["issue"]
     assigned = gql(
-        'mutation ($id: ID!) { assignIssue(id: $id, version: 1, assignee: "3", responsibleUnit: "县人社局", actor: "2") { %s } }'
+        'mutation ($id: ID!) { assignIssue(id: $id, version: 1, assignee: "3", responsibleUnit: "县人社局") { %s } }'
         % RESULT,
         {"id": issue["id"]},
     )["data"]["assignIssue"]["issue"]
@@ -236,28 +269,38 @@ def test_assign_comment_and_outcome(ledger, engine_for) -> None:
         "县人社局",
         2,
     )
-    commented = gql(
-        'mutation ($id: ID!) { commentIssue(id: $id, note: "已对接招聘会", actor: "3") { %s } }'
-        % RESULT,
-        {"id": issue["id"]},
-    )
-    assert commented["data"]["commentIssue"]["issue"]["version"] == 2
-    outcome = gql(
-        'mutation ($id: ID!) { recordOutcome(id: $id, version: 2, peopleHired: 12, note: "招聘12人", actor: "3") { %s } }'
-        % RESULT,
-        {"id": issue["id"]},
-    )["data"]["recordOutcome"]["issue"]
-    assert [e["action"] for e in outcome["events"]] == [
-        "reported",
-        "assigned",
-        "commented",
-        "outcome_recorded",
+    cadre_3 = add_token(url, CADRE_3, "admin", cadre_id=3)
+    with app_client(url, token=CADRE_3) as client:
+        as_cadre_3 = graphql_client(client)
+        commented = as_cadre_3(
+            'mutation ($id: ID!) { commentIssue(id: $id, note: "已对接招聘会") { %s } }' % RESULT,
+            {"id": issue["id"]},
+        )
+        assert commented["data"]["commentIssue"]["issue"]["version"] == 2
+        outcome = as_cadre_3(
+            'mutation ($id: ID!) { recordOutcome(id: $id, version: 2, peopleHired: 12, note: "招聘12人") { %s } }'
+            % RESULT,
+            {"id": issue["id"]},
+        )["data"]["recordOutcome"]["issue"]
+    assert [(e["action"], e["actor"]["id"]) for e in outcome["events"]] == [
+        ("reported", "2"),
+        ("assigned", "2"),
+        ("commented", "3"),
+        ("outcome_recorded", "3"),
+    ]
+    cadre_2 = token_id(url, engine_for, CADRE_2)
+    assert [token for _, token in tokens_of_events(url, engine_for, issue["id"])] == [
+        cadre_2,
+        cadre_2,
+        cadre_3,
+        cadre_3,
     ]
     with engine_for(url).connect() as conn:
         hired = conn.execute(
-            text("SELECT people_hired FROM outcome WHERE issue_id = :id"), {"id": int(issue["id"])}
-        ).scalar()
-    assert hired == 12
+            text("SELECT people_hired, recorded_by FROM outcome WHERE issue_id = :id"),
+            {"id": int(issue["id"])},
+        ).one()
+    assert tuple(hired) == (12, 3)
 
 
 def test_negative_outcomes_and_unknown_assignees_are_refused(ledger, engine_for) -> None:
@@ -360,6 +403,43 @@ def test_bad_visits_are_refused_and_change_nothing(
     refused = gql(VISIT, variables)["data"]["logVisit"]
     assert (refused["field"], refused["code"]) == (field, code)
     assert snapshot(url, engine_for) == before
+
+
+OWN_REPORT = """mutation ($e: String!) {
+  reportIssue(enterprise: $e, category: OTHER, title: "路灯损坏") {
+    ... on IssuePayload { issue { id events { actor { id } } } } ... on UserError { code field } }
+}"""
+OWN_VISIT = """mutation ($e: String!) {
+  logVisit(enterprise: $e, at: "2026-11-20T10:00:00+08:00", duties: [SAFETY]) {
+    ... on VisitPayload { visit { id } } ... on UserError { code field } }
+}"""
+
+
+def test_reports_and_visits_default_to_the_tokens_cadre(ledger, engine_for) -> None:
+    gql, url = ledger
+    issue = gql(OWN_REPORT, {"e": ENTERPRISE})["data"]["reportIssue"]["issue"]
+    visit = gql(OWN_VISIT, {"e": ENTERPRISE})["data"]["logVisit"]["visit"]
+    assert [e["actor"]["id"] for e in issue["events"]] == ["2"]
+    with engine_for(url).connect() as conn:
+        reporter = conn.execute(
+            text("SELECT reporter_id FROM issue WHERE id = :id"), {"id": int(issue["id"])}
+        ).scalar()
+        visitor, actor, token = conn.execute(
+            text(
+                "SELECT v.cadre_id, e.actor_id, e.token_id FROM visit v JOIN event e"
+                " ON e.subject = 'visit' AND e.subject_id = v.id WHERE v.id = :id"
+            ),
+            {"id": int(visit["id"])},
+        ).one()
+    assert (reporter, visitor, actor, token) == (2, 2, 2, token_id(url, engine_for, CADRE_2))
+
+
+def test_a_visit_needs_a_cadre_when_the_token_stands_for_none(fresh_demo_url, engine_for) -> None:
+    before = snapshot(fresh_demo_url, engine_for)
+    with app_client(fresh_demo_url) as client:  # the shared admin token, of no cadre
+        refused = graphql_client(client)(OWN_VISIT, {"e": ENTERPRISE})["data"]["logVisit"]
+    assert (refused["code"], refused["field"]) == ("BAD_USER_INPUT", "cadre")
+    assert snapshot(fresh_demo_url, engine_for) == before
 
 
 def test_events_are_queryable_per_enterprise(ledger) -> None:

@@ -11,11 +11,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from starlette.testclient import TestClient
 
-from parkgrid.app import create_app
-from parkgrid.settings import DatabaseSettings
-from tests.conftest import GraphQL, graphql_client
+from tests.conftest import GraphQL, app_client, graphql_client
 from tests.helpers import geodesic_m, read_rows, tolerance
 
 CENTRE = (112.900, 28.700)
@@ -173,7 +170,7 @@ def test_nearest_cadres_with_k_above_the_liaison_count_returns_every_liaison(gql
 
 @contextmanager
 def client_for(url: str) -> Iterator[GraphQL]:
-    with TestClient(create_app(DatabaseSettings(url=url))) as client:
+    with app_client(url) as client:
         yield graphql_client(client)
 
 

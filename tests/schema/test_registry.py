@@ -55,9 +55,9 @@ def an_enterprise_of(park: Park, grid: str) -> tuple[str, float, float]:
 
 
 def test_register_derives_the_grid_and_logs_the_registration(park: Park) -> None:
-    marker, at = park.last_event(), Point(112.900, 28.677)
-    result = park("registerEnterprise", uscc=new_uscc(1).lower(), name=" 演示新企业 ",
-                  location=geojson_point(at.x, at.y), industry="新材料", actor="3")  # fmt: skip
+    marker, at, cadre_3 = park.last_event(), Point(112.900, 28.677), park.acting_for(3)
+    result = cadre_3("registerEnterprise", uscc=new_uscc(1).lower(), name=" 演示新企业 ",
+                     location=geojson_point(at.x, at.y), industry="新材料")  # fmt: skip
     expected_grid = grid_by_rule(at, park.grids())
     assert expected_grid == EAST_GRID
     enterprise = result["enterprise"]
@@ -65,10 +65,10 @@ def test_register_derives_the_grid_and_logs_the_registration(park: Park) -> None
         new_uscc(1), "演示新企业", expected_grid)  # fmt: skip
     assert result["previousGrid"] is None
     assert park.members()[new_uscc(1)] == expected_grid
-    [(subject, subject_id, owner, action, actor, changes)] = park.events_since(marker)
+    [(subject, subject_id, owner, action, actor, changes, token)] = park.events_since(marker)
     stored_id = park.value("SELECT id FROM enterprise WHERE uscc = :u", u=new_uscc(1))
-    assert (subject, subject_id, owner, action, actor) == ("enterprise", stored_id, stored_id,
-                                                          "registered", 3)  # fmt: skip
+    assert (subject, subject_id, owner, action, actor, token) == (
+        "enterprise", stored_id, stored_id, "registered", 3, cadre_3.token_id)  # fmt: skip
     assert changes["grid"] == [None, expected_grid]
     assert changes["location"] == [None, [at.x, at.y]]
     assert changes["industry"] == [None, "新材料"] and changes["address"] == [None, None]
@@ -89,8 +89,6 @@ GOOD = {"uscc": new_uscc(2), "name": "某企业", "location": geojson_point(112.
         ({"name": "  "}, "BAD_USER_INPUT", "name", "blank"),
         ({"location": geojson_box(112.9, 28.7, 112.91, 28.71)}, "INVALID_GEOMETRY", "location", "Point"),
         ({"location": geojson_point(28.7, 112.9)}, "INVALID_GEOMETRY", "location", "latitude"),
-        ({"actor": "9999"}, "NOT_FOUND", "actor", "9999"),
-        ({"actor": "x"}, "BAD_USER_INPUT", "actor", "not an id"),
     ],
 )  # fmt: skip
 def test_registration_refused(park: Park, args: dict, kind: str, field: str, says: str) -> None:
@@ -103,14 +101,16 @@ def test_update_changes_only_the_given_fields(park: Park) -> None:
     before = park.rows("SELECT name, industry, address, location, grid_id FROM enterprise"
                        " WHERE uscc = :u", u=uscc)[0]  # fmt: skip
     marker = park.last_event()
-    result = park("updateEnterprise", uscc=uscc.lower(), name="改名后", address=None, actor="4")
+    cadre_4 = park.acting_for(4)
+    result = cadre_4("updateEnterprise", uscc=uscc.lower(), name="改名后", address=None)
     after = park.rows("SELECT name, industry, address, location, grid_id FROM enterprise"
                       " WHERE uscc = :u", u=uscc)[0]  # fmt: skip
     assert tuple(after) == ("改名后", before.industry, None, before.location, before.grid_id)
     assert result["enterprise"]["name"] == "改名后"
     assert result["previousGrid"]["code"] == result["enterprise"]["grid"]["code"] == GRID_1
     [event] = park.events_since(marker)
-    assert (event.action, event.actor_id, event.subject) == ("updated", 4, "enterprise")
+    assert (event.action, event.actor_id, event.token_id, event.subject) == (
+        "updated", 4, cadre_4.token_id, "enterprise")  # fmt: skip
     assert event.changes == {"name": [before.name, "改名后"], "address": [before.address, None]}
     # the same values again are no change: nothing written
     snapshot = park.snapshot()
@@ -124,11 +124,18 @@ def test_update_changes_only_the_given_fields(park: Park) -> None:
         ({"uscc": new_uscc(3), "name": "无此企业"}, "NOT_FOUND", "uscc"),
         ({"uscc": EXISTING}, "BAD_USER_INPUT", None),
         ({"uscc": EXISTING, "name": None}, "BAD_USER_INPUT", "name"),
-        ({"uscc": EXISTING, "name": "新", "actor": "9999"}, "NOT_FOUND", "actor"),
     ],
 )
 def test_update_refused(park: Park, args: dict, kind: str, field: str | None) -> None:
     park.refused(refused_as(kind, field), "updateEnterprise", **args)
+
+
+def test_a_token_of_no_cadre_is_recorded_with_no_actor(park: Park) -> None:
+    uscc, _, _ = an_enterprise_of(park, GRID_1)
+    marker = park.last_event()
+    assert park("updateEnterprise", uscc=uscc, name="改名后")["__typename"] == "EnterprisePayload"
+    [event] = park.events_since(marker)
+    assert (event.action, event.actor_id, event.token_id) == ("updated", None, park.token_id)
 
 
 def test_moving_across_a_grid_boundary_changes_the_grid_with_the_actor(park: Park) -> None:
@@ -137,15 +144,16 @@ def test_moving_across_a_grid_boundary_changes_the_grid_with_the_actor(park: Par
     expected = grid_by_rule(target, park.grids())
     assert expected == EAST_GRID
     marker = park.last_event()
-    result = park("moveEnterprise", uscc=uscc, location=geojson_point(target.x, target.y),
-                  actor="7")  # fmt: skip
+    cadre_7 = park.acting_for(7)
+    result = cadre_7("moveEnterprise", uscc=uscc, location=geojson_point(target.x, target.y))
     grids = (result["previousGrid"]["code"], result["enterprise"]["grid"]["code"])
     assert grids == (GRID_1, expected)
     assert result["enterprise"]["location"]["coordinates"] == [target.x, target.y]
     assert park.members()[uscc] == expected
     events = park.events_since(marker)
-    assert [(e.action, e.actor_id, e.subject) for e in events] == [
-        ("moved", 7, "enterprise"), ("grid_changed", 7, "enterprise")]  # fmt: skip
+    assert [(e.action, e.actor_id, e.token_id, e.subject) for e in events] == [
+        ("moved", 7, cadre_7.token_id, "enterprise"),
+        ("grid_changed", 7, cadre_7.token_id, "enterprise")]  # fmt: skip
     assert events[0].changes == {"location": [[lon, lat], [target.x, target.y]]}
     assert events[1].changes == {"grid": [GRID_1, expected]}
     assert len({e.enterprise_id for e in events}) == 1
@@ -165,7 +173,6 @@ def test_moving_within_a_grid_writes_no_grid_change(park: Park) -> None:
         ({"uscc": new_uscc(4)}, "NOT_FOUND", "uscc"),
         ({"location": {"type": "Point", "coordinates": [181, 28.7]}}, "INVALID_GEOMETRY", "location"),
         ({"location": {"type": "Point"}}, "INVALID_GEOMETRY", "location"),
-        ({"actor": "9999"}, "NOT_FOUND", "actor"),
     ],
 )  # fmt: skip
 def test_move_refused(park: Park, args: dict, kind: str, field: str) -> None:
@@ -189,15 +196,16 @@ def test_reshaping_a_grid_reports_exactly_the_enterprises_that_changed_grid(park
     lost = {uscc for uscc in expected if grid_by_rule(points[uscc], after) is None}
     assert lost and expected - lost  # some leave every grid, some come over from GRID_2
     marker = park.last_event()
-    result = park("upsertGrid", code=GRID_1, name=stored_name(park, "grid", GRID_1), zone=ZONE,
-                  boundary=dict(mapping(reshaped)), actor="2")  # fmt: skip
+    cadre_2 = park.acting_for(2)
+    result = cadre_2("upsertGrid", code=GRID_1, name=stored_name(park, "grid", GRID_1), zone=ZONE,
+                     boundary=dict(mapping(reshaped)))  # fmt: skip
     assert (result["created"], result["enterprisesChangedGrid"]) == (False, len(expected))
     assert park.members() == {uscc: grid_by_rule(p, after) for uscc, p in points.items()}
     events = park.events_since(marker)
     ids = dict(park.rows("SELECT uscc, id FROM enterprise"))
     changed = [e for e in events if e.action == "grid_changed"]
     assert sorted(e.subject_id for e in changed) == sorted(ids[uscc] for uscc in expected)
-    assert {e.actor_id for e in changed} == {2}
+    assert {(e.actor_id, e.token_id) for e in events} == {(2, cadre_2.token_id)}
     [upserted] = [e for e in events if e.action == "upserted"]
     grid_id = park.value("SELECT id FROM grid WHERE code = :c", c=GRID_1)
     assert (upserted.subject, upserted.subject_id, upserted.enterprise_id) == (
@@ -242,7 +250,6 @@ BOWTIE = {"type": "Polygon", "coordinates": [[[112.86, 28.67], [112.87, 28.68], 
         ({"boundary": geojson_box(112.890, 28.670, 112.900, 28.680)}, "INVALID_GEOMETRY", "boundary", "outside its zone"),
         ({"code": "9" * 33}, "BAD_USER_INPUT", "code", "32"),
         ({"name": ""}, "BAD_USER_INPUT", "name", "blank"),
-        ({"actor": "9999"}, "NOT_FOUND", "actor", "9999"),
     ],
 )  # fmt: skip
 def test_grid_upsert_refused(park: Park, args: dict, kind: str, field: str, says: str) -> None:
@@ -256,16 +263,18 @@ PARK_CODE = "430624101"
 
 def test_renaming_a_zone_logs_what_changed(park: Park) -> None:
     old_name, marker = stored_name(park, "zone", ZONE), park.last_event()
-    args = {"code": ZONE, "park": PARK_CODE, "boundary": geojson_box(*ZONE_BOX), "actor": "1"}
-    result = park("upsertZone", name="城北新片区", **args)
+    args = {"code": ZONE, "park": PARK_CODE, "boundary": geojson_box(*ZONE_BOX)}
+    cadre_1 = park.acting_for(1)
+    result = cadre_1("upsertZone", name="城北新片区", **args)
     assert (result["created"], result["enterprisesChangedGrid"]) == (False, 0)
     assert (result["zone"]["name"], result["zone"]["park"]["code"]) == ("城北新片区", PARK_CODE)
     [event] = park.events_since(marker)
     zone_id = park.value("SELECT id FROM zone WHERE code = :c", c=ZONE)
     assert tuple(event)[:5] == ("zone", zone_id, None, "upserted", 1)
+    assert event.token_id == cadre_1.token_id
     assert event.changes == {"name": [old_name, "城北新片区"], "enterprises_changed_grid": 0}
     snapshot = park.snapshot()
-    assert park("upsertZone", name="城北新片区", **args)["created"] is False
+    assert cadre_1("upsertZone", name="城北新片区", **args)["created"] is False
     assert park.snapshot() == snapshot  # the same again is no change
 
 
@@ -291,9 +300,10 @@ def test_a_park_is_laid_out_from_nothing(empty_park: Park) -> None:
                 "ST_Multi(ST_MakeEnvelope(112.90, 28.70, 112.92, 28.72, 4326)))"
             )
         )
-        actor = str(conn.execute(text("INSERT INTO cadre (name) VALUES ('甲') RETURNING id")).scalar())  # fmt: skip
-    zone = empty_park("upsertZone", code="Z", name="片区", park="P", actor=actor,
-                      boundary=geojson_box(112.90, 28.70, 112.92, 28.72))  # fmt: skip
+        actor = int(conn.execute(text("INSERT INTO cadre (name) VALUES ('甲') RETURNING id")).scalar_one())  # fmt: skip
+    as_actor = empty_park.acting_for(actor)
+    zone = as_actor("upsertZone", code="Z", name="片区", park="P",
+                    boundary=geojson_box(112.90, 28.70, 112.92, 28.72))  # fmt: skip
     assert (zone["created"], zone["enterprisesChangedGrid"], zone["zone"]["code"]) == (True, 0, "Z")
     inside, outside = new_uscc(5), new_uscc(6)
     for uscc, lon in ((inside, 112.905), (outside, 112.915)):
@@ -308,17 +318,20 @@ def test_a_park_is_laid_out_from_nothing(empty_park: Park) -> None:
         "boundary": geojson_box(112.90, 28.70, 112.91, 28.72),
     }
     marker = empty_park.last_event()
-    grid = empty_park("upsertGrid", actor=actor, **args)
+    grid = as_actor("upsertGrid", **args)
     assert (grid["created"], grid["enterprisesChangedGrid"], grid["grid"]["zone"]["code"]) == (
         True,
         1,
         "Z",
     )
     assert empty_park.members() == {inside: "G", outside: None}
-    events = [(e.subject, e.action, e.actor_id) for e in empty_park.events_since(marker)]
-    assert events == [("enterprise", "grid_changed", int(actor)), ("grid", "upserted", int(actor))]
+    events = [
+        (e.subject, e.action, e.actor_id, e.token_id) for e in empty_park.events_since(marker)
+    ]
+    assert events == [("enterprise", "grid_changed", actor, as_actor.token_id),
+                      ("grid", "upserted", actor, as_actor.token_id)]  # fmt: skip
     snapshot = empty_park.snapshot()
-    again = empty_park("upsertGrid", actor=actor, **args)
+    again = as_actor("upsertGrid", **args)
     assert (again["created"], again["enterprisesChangedGrid"]) == (False, 0)
     assert empty_park.snapshot() == snapshot
 
@@ -367,19 +380,21 @@ def test_ending_then_reassigning_keeps_the_history(park: Park) -> None:
     assert lead.valid_from < switch - timedelta(hours=1)
     count = "SELECT count(*) FROM assignment WHERE grid_id = (SELECT id FROM grid WHERE code = :g)"
     held, marker = park.value(count, g=GRID_1), park.last_event()
-    ended = park("endAssignment", id=str(lead.id), validTo=switch.isoformat(), actor="1")
+    cadre_1 = park.acting_for(1)
+    ended = cadre_1("endAssignment", id=str(lead.id), validTo=switch.isoformat())
     assert datetime.fromisoformat(ended["assignment"]["validTo"]) == switch
-    started = park("assignCadre", cadre=successor, level="GRID", target=GRID_1,
-                   validFrom=switch.isoformat(), actor="1")["assignment"]  # fmt: skip
+    started = cadre_1("assignCadre", cadre=successor, level="GRID", target=GRID_1,
+                      validFrom=switch.isoformat())["assignment"]  # fmt: skip
     assert (started["role"], started["grid"]["code"], started["validTo"]) == (
         "GRID_LEAD",
         GRID_1,
         None,
     )
     assert park.value(count, g=GRID_1) == held + 1  # nothing deleted
-    events = [tuple(e)[:5] for e in park.events_since(marker)]
-    assert events == [("assignment", lead.id, None, "assignment_ended", 1),
-                      ("assignment", int(started["id"]), None, "assigned", 1)]  # fmt: skip
+    events = [(*tuple(e)[:5], e.token_id) for e in park.events_since(marker)]
+    token = cadre_1.token_id
+    assert events == [("assignment", lead.id, None, "assignment_ended", 1, token),
+                      ("assignment", int(started["id"]), None, "assigned", 1, token)]  # fmt: skip
     assert grid_leads_at(park, GRID_1, switch - timedelta(hours=1)) == [str(lead.cadre_id)]
     assert grid_leads_at(park, GRID_1, switch + timedelta(hours=1)) == [successor]
     message = park.refused(refused_as("BAD_USER_INPUT", "id"), "endAssignment", id=str(lead.id))
@@ -392,13 +407,15 @@ def test_a_liaison_change_is_logged_on_the_enterprise(park: Park) -> None:
         " WHERE e.uscc = :u AND a.role = 'liaison' AND a.valid_to IS NULL", u=EXISTING,
     )  # fmt: skip
     successor, marker = another_cadre(park, liaison), park.last_event()
-    assert park("endAssignment", id=str(assignment_id), actor="5")["assignment"]["validTo"]
-    started = park("assignCadre", cadre=successor, level="ENTERPRISE", target=EXISTING.lower(),
-                   actor="5")["assignment"]  # fmt: skip
+    cadre_5 = park.acting_for(5)
+    assert cadre_5("endAssignment", id=str(assignment_id))["assignment"]["validTo"]
+    started = cadre_5("assignCadre", cadre=successor, level="ENTERPRISE",
+                      target=EXISTING.lower())["assignment"]  # fmt: skip
     assert started["enterprise"]["uscc"] == EXISTING
     events = park.events_since(marker)
-    assert [(e.action, e.enterprise_id, e.actor_id) for e in events] == [
-        ("assignment_ended", enterprise_id, 5), ("assigned", enterprise_id, 5)]  # fmt: skip
+    assert [(e.action, e.enterprise_id, e.actor_id, e.token_id) for e in events] == [
+        ("assignment_ended", enterprise_id, 5, cadre_5.token_id),
+        ("assigned", enterprise_id, 5, cadre_5.token_id)]  # fmt: skip
     assert events[1].changes["cadre"] == int(successor)
     query = '{ enterprise(uscc: "%s") { liaison { id } events { action } } }' % EXISTING
     found = park.gql(query)["data"]["enterprise"]
@@ -415,7 +432,6 @@ def test_assignment_refusals(park: Park) -> None:
         ({"validTo": "2030-01-01T00:00:00"}, bad_input, "validTo"),
         ({"id": "999999"}, not_found, "id"),
         ({"id": "abc"}, bad_input, "id"),
-        ({"actor": "9999"}, not_found, "actor"),
     ]
     for args, kind, field in ends:
         park.refused(refused_as(kind, field), "endAssignment", **{"id": str(lead.id), **args})

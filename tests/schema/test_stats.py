@@ -11,11 +11,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 
-from parkgrid.app import create_app
-from parkgrid.settings import DatabaseSettings
-from tests.conftest import GraphQL, graphql_client
+from tests.conftest import GraphQL, app_client, graphql_client
 from tests.schema import stats_small_park as small_park
 from tests.schema.stats_oracle import (
     CATEGORIES,
@@ -50,7 +47,7 @@ def stats(run: GraphQL, **variables: Any) -> dict[str, Any]:
 
 @contextmanager
 def client_for(url: str) -> Iterator[GraphQL]:
-    with TestClient(create_app(DatabaseSettings(url=url))) as client:
+    with app_client(url) as client:
         yield graphql_client(client)
 
 

@@ -9,9 +9,7 @@ import pytest
 from shapely.geometry import shape
 from starlette.testclient import TestClient
 
-from parkgrid.app import create_app
-from parkgrid.settings import DatabaseSettings
-from tests.conftest import graphql_client
+from tests.conftest import app_client, graphql_client
 from tests.resolvers.conftest import code
 from tests.schema.coverage_park import add_records, build
 
@@ -41,7 +39,7 @@ def key(item: dict[str, str]) -> str:
 @pytest.fixture
 def client(empty_url: str) -> Iterator[TestClient]:
     add_records(empty_url, build(empty_url))
-    with TestClient(create_app(DatabaseSettings(url=empty_url))) as test_client:
+    with app_client(empty_url) as test_client:
         yield test_client
 
 

@@ -1,0 +1,92 @@
+"""`parkgrid token create | list | revoke`: tokens are printed once and stored as digests."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import timedelta
+
+from sqlalchemy import create_engine
+
+from parkgrid.auth import tokens
+from parkgrid.errors import ParkgridError
+from parkgrid.settings import DatabaseSettings
+
+
+def engine_url() -> str:
+    return DatabaseSettings().resolved_url()
+
+
+def role_of(args: argparse.Namespace) -> str:
+    if args.role is None:
+        return "cadre" if args.cadre is not None else ""
+    return str(args.role)
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    lifetime = timedelta(days=args.expires_in_days) if args.expires_in_days else None
+    engine = create_engine(engine_url())
+    try:
+        with engine.begin() as conn:
+            secret, token = tokens.create(conn, role_of(args), args.cadre, args.label, lifetime)
+    finally:
+        engine.dispose()
+    if args.quiet:
+        print(secret)
+        return 0
+    expiry = token.expires_at.isoformat(timespec="seconds") if token.expires_at else "never"
+    cadre = f", cadre {token.cadre_id}" if token.cadre_id is not None else ""
+    print(f"token {token.id} ({token.role}{cadre}), expires {expiry}:")
+    print(secret)
+    return 0
+
+
+def cmd_list(_: argparse.Namespace) -> int:
+    engine = create_engine(engine_url())
+    try:
+        with engine.connect() as conn:
+            found = tokens.listing(conn)
+    finally:
+        engine.dispose()
+    for t in found:
+        state = "revoked" if t.revoked_at else "active"
+        expiry = t.expires_at.isoformat(timespec="seconds") if t.expires_at else "never"
+        print(f"{t.id}\t{t.role}\t{t.cadre_id or '-'}\t{t.label or '-'}\t{expiry}\t{state}")
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    engine = create_engine(engine_url())
+    try:
+        with engine.begin() as conn:
+            token = tokens.revoke(conn, args.id)
+    finally:
+        engine.dispose()
+    print(f"token {token.id} revoked")
+    return 0
+
+
+def guarded(handler: argparse.Namespace) -> int:
+    try:
+        result: int = handler.real(handler)
+    except ParkgridError as error:
+        print(f"parkgrid: {error.field or 'token'}: {error.message}", file=sys.stderr)
+        return 2
+    return result
+
+
+def add_tokens(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    token = commands.add_parser("token", help="API tokens").add_subparsers(required=True)
+    create = token.add_parser("create", help="print a new token (shown once)")
+    create.add_argument("--role", choices=["admin", "viewer", "cadre"])
+    create.add_argument("--cadre", type=int, help="the cadre the token stands for")
+    create.add_argument("--label")
+    create.add_argument("--expires-in-days", type=float)
+    create.add_argument("--quiet", action="store_true", help="print only the token")
+    create.set_defaults(handler=guarded, real=cmd_create)
+    token.add_parser("list", help="every token, without secrets").set_defaults(
+        handler=guarded, real=cmd_list
+    )
+    revoke = token.add_parser("revoke", help="revoke a token by id")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(handler=guarded, real=cmd_revoke)

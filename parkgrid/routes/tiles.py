@@ -1,0 +1,104 @@
+"""`/tiles/{layer}/{z}/{x}/{y}.mvt` and `/tiles/{layer}.json` (TileJSON 3.0.0).
+
+A tile's ETag is a digest of its bytes: a conditional request for a tile that has not changed
+gets 304, and any change to the data shows in the next request (nothing is cached here). A
+tile depends on who asks, so responses vary on Authorization; anonymous tiles are public."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from parkgrid.auth.middleware import database_for, principal_of
+from parkgrid.errors import NotFound, ParkgridError
+from parkgrid.routes.errors import error_response
+from parkgrid.settings import ApiSettings
+from resolvers import tiles
+from schema.context import park_today
+
+MVT = "application/vnd.mapbox-vector-tile"
+
+
+def layer_named(name: str) -> tiles.TileLayer:
+    layer = tiles.LAYERS.get(name)
+    if layer is None:
+        raise NotFound(f"no layer {name!r}; layers: {', '.join(tiles.LAYERS)}", field="layer")
+    return layer
+
+
+def checked_address(layer: tiles.TileLayer, z: int, x: int, y: int) -> None:
+    if not layer.minzoom <= z <= tiles.MAX_ZOOM:
+        raise NotFound(f"{layer.name} tiles span zoom {layer.minzoom} to {tiles.MAX_ZOOM}", "z")
+    if not (0 <= x < 2**z and 0 <= y < 2**z):
+        raise NotFound(f"no tile {z}/{x}/{y}", field="x" if not 0 <= x < 2**z else "y")
+
+
+def etag(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def cache_headers(request: Request, tag: str) -> dict[str, str]:
+    scope = "private" if principal_of(request).is_staff else "public"
+    return {"ETag": tag, "Cache-Control": f"{scope}, no-cache", "Vary": "Authorization"}
+
+
+def unchanged(request: Request, tag: str) -> bool:
+    wanted = request.headers.get("if-none-match", "")
+    return tag in {value.strip() for value in wanted.split(",")} or wanted.strip() == "*"
+
+
+async def tile_response(request: Request, api: ApiSettings) -> Response:
+    layer = layer_named(request.path_params["layer"])
+    z, x, y = (request.path_params[key] for key in ("z", "x", "y"))
+    checked_address(layer, z, x, y)
+    today = park_today(api, datetime.now(UTC))
+    body = await database_for(request).read(tiles.tile, layer, z, x, y, today)
+    headers = cache_headers(request, etag(body))
+    if unchanged(request, headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=MVT, headers=headers)
+
+
+def tilejson(request: Request, layer: tiles.TileLayer, box: Any) -> dict[str, Any]:
+    base = str(request.base_url).rstrip("/")
+    west, south, east, north = box or (-180.0, -85.0511, 180.0, 85.0511)
+    return {
+        "tilejson": "3.0.0",
+        "name": layer.name,
+        "description": layer.description,
+        "tiles": [f"{base}/tiles/{layer.name}/{{z}}/{{x}}/{{y}}.mvt"],
+        "minzoom": layer.minzoom,
+        "maxzoom": layer.maxzoom,
+        "bounds": [west, south, east, north],
+        "center": [(west + east) / 2, (south + north) / 2, max(layer.minzoom, 12)],
+        "vector_layers": [
+            {"id": layer.name, "description": layer.description, "fields": layer.fields,
+             "minzoom": layer.minzoom, "maxzoom": layer.maxzoom}
+        ],
+    }  # fmt: skip
+
+
+def tile_routes(api: ApiSettings) -> list[Route]:
+    async def one_tile(request: Request) -> Response:
+        try:
+            return await tile_response(request, api)
+        except ParkgridError as error:
+            return error_response(error)
+
+    async def tile_json(request: Request) -> Response:
+        try:
+            layer = layer_named(request.path_params["layer"])
+        except ParkgridError as error:
+            return error_response(error)
+        box = await database_for(request).read(tiles.bounds, layer)
+        return JSONResponse(tilejson(request, layer, box))
+
+    return [
+        Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.mvt", one_tile, methods=["GET"]),
+        Route("/tiles/{layer}.json", tile_json, methods=["GET"]),
+    ]

@@ -1,0 +1,94 @@
+"""Tokens from the command line: printed once, stored as digests, expiring and revocable; a
+bad token is UNAUTHENTICATED everywhere, never anonymous."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import Engine, text
+
+from parkgrid.cli import main
+from tests.conftest import app_client
+
+QUERY = "{ parks { totalCount } }"
+
+
+def create(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert main(["token", "create", *args, "--quiet"]) == 0
+    return capsys.readouterr().out.strip()
+
+
+@pytest.fixture
+def url(empty_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("DATABASE_URL", empty_url)
+    return empty_url
+
+
+def status_and_code(url: str, token: str | None) -> tuple[int, str | None]:
+    with app_client(url, token=token) as client:
+        response = client.post("/graphql", json={"query": QUERY})
+    errors = response.json().get("errors") or [{}]
+    return response.status_code, errors[0].get("extensions", {}).get("code")
+
+
+def test_created_token_signs_in_and_is_stored_only_as_a_digest(
+    url: str, capsys: pytest.CaptureFixture[str], engine_for
+) -> None:
+    secret = create(capsys, "--role", "viewer", "--label", "planning office")
+    assert secret.startswith("pgt_") and len(secret) > 40
+    assert status_and_code(url, secret) == (200, None)
+    engine: Engine = engine_for(url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT to_jsonb(t)::text FROM api_token t")).scalars().all()
+    assert not any(secret in row for row in stored)
+    assert main(["token", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "planning office" in listing and secret not in listing
+
+
+def test_revoked_and_expired_tokens_are_refused(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    revoked = create(capsys, "--role", "admin")
+    assert main(["token", "list"]) == 0
+    token_id = capsys.readouterr().out.splitlines()[-1].split("\t")[0]
+    assert main(["token", "revoke", token_id]) == 0
+    assert status_and_code(url, revoked) == (401, "UNAUTHENTICATED")
+    short = create(capsys, "--role", "admin", "--expires-in-days", "0.00001")
+    time.sleep(1.2)
+    assert status_and_code(url, short) == (401, "UNAUTHENTICATED")
+
+
+@pytest.mark.parametrize(
+    "header", ["Bearer pgt_unknown", "Token abc", "Bearer ", "Basic dXNlcjpwYXNz"]
+)
+def test_bad_headers_never_fall_back_to_anonymous(empty_url: str, header: str) -> None:
+    with app_client(empty_url, token=None) as client:
+        response = client.post("/graphql", json={"query": QUERY}, headers={"Authorization": header})
+        layer = client.get("/coverage/P/grids.geojson", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert layer.status_code == 401
+    assert layer.json()["error"]["code"] == "UNAUTHENTICATED"
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--role", "cadre"], "cadre"),
+        (["--cadre", "999999"], "cadre"),
+        ([], "role"),
+    ],
+)
+def test_create_refuses_what_cannot_be(
+    url: str, capsys: pytest.CaptureFixture[str], args: list[str], field: str
+) -> None:
+    assert main(["token", "create", *args]) == 2
+    assert capsys.readouterr().err.startswith(f"parkgrid: {field}:")
+
+
+def test_revoking_an_unknown_token(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["token", "revoke", "424242"]) == 2
+    assert "no token has id 424242" in capsys.readouterr().err

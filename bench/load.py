@@ -99,7 +99,8 @@ def request_lua(query: CoreQuery) -> str:
 
 
 def lua_script(plan: Plan, query: CoreQuery) -> str:
-    return LUA.format(
+    sign_in = f'wrk.headers["Authorization"] = "Bearer {query.token}"\n' if query.token else ""
+    return sign_in + LUA.format(
         parks=plan.parks, zpp=plan.zones_per_park, gpz=plan.grids_per_zone, per_row=per_row(plan),
         west=WEST, south=SOUTH, step=PARK_SIZE + PARK_GAP, size=PARK_SIZE, bbox=BBOX_SIZE,
         request=request_lua(query),

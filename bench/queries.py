@@ -77,6 +77,7 @@ class CoreQuery:
     variables_lua: str = ""  # a Lua expression building the JSON variables
     path_lua: str = ""  # or: a Lua expression building the path of a GET request
     sample_path: str = ""  # a GET request checked before the load
+    token: str = ""  # sent as a bearer token (the service's reads then run as that caller)
 
 
 TILE_Z = 14

@@ -21,13 +21,17 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from bench.load import Figures, run_pgbench, run_wrk
 from bench.queries import CoreQuery, core_queries
 from parkgrid import cluster, migrate
+from parkgrid.auth import tokens
 from parkgrid.generate import Plan
 from parkgrid.settings import ClusterSettings, normalise_url
 
@@ -121,7 +125,10 @@ def server(url: str, workers: int) -> Iterator[tuple[int, MemoryWatch]]:
 
 
 def check_answers(port: int, plan: Plan, query: CoreQuery) -> None:
-    """One request through /graphql before the load: it must answer without errors."""
+    """One request before the load: it must answer without errors."""
+    if query.sample_path:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{query.sample_path}", timeout=30):
+            return
     sample = {
         "code": "G000000" + "0000",
         "lon": 110.06,
@@ -129,9 +136,10 @@ def check_answers(port: int, plan: Plan, query: CoreQuery) -> None:
         "bbox": [110.05, 26.05, 110.1, 26.1],
     }
     body = json.dumps({"query": query.graphql, "variables": sample}).encode()
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql", data=body, headers={"content-type": "application/json"}
-    )
+    headers = {"content-type": "application/json"}
+    if query.token:
+        headers["authorization"] = f"Bearer {query.token}"
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=body, headers=headers)
     with urllib.request.urlopen(request, timeout=30) as response:
         answer = json.load(response)
     if answer.get("errors"):
@@ -146,13 +154,28 @@ def row(name: str, raw: Figures, service: Figures) -> str:
 
 
 HEADER = (
-    "| query | raw SQL req/s | p50 ms | p95 ms | /graphql req/s | p50 ms | p95 ms | service/raw | failed |\n"
+    "| query | raw SQL req/s | p50 ms | p95 ms | service req/s | p50 ms | p95 ms | service/raw | failed |\n"
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 )
 
 
+def viewer_token(url: str) -> str:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        secret, _ = tokens.create(conn, "viewer", label="bench", lifetime=timedelta(hours=2))
+    engine.dispose()
+    return secret
+
+
+def signed_in(query: CoreQuery, token: str) -> CoreQuery:
+    """The same query by a signed-in viewer: what reading as a caller costs."""
+    return replace(query, name=query.name + " (viewer token)", token=token)
+
+
 def measure(url: str, plan: Plan, args: argparse.Namespace) -> None:
     queries = core_queries(plan)
+    queries += [signed_in(queries[0], viewer_token(url))]
+    queries = [q for q in queries if not args.only or args.only in q.name]
     raw = {q.name: run_pgbench(url, q, args.seconds, args.connections) for q in queries}
     with server(url, args.workers) as (port, watch):
         endpoint = f"http://127.0.0.1:{port}"
@@ -183,6 +206,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--only", default="", help="only the queries whose name contains this")
     args = parser.parse_args()
     plan, url = Plan(parks=10, zones=100, grids=10_000, enterprises=1_000_000, seed=1), bench_url()
     if args.generate:

@@ -25,6 +25,7 @@ from parkgrid import migrate
 from parkgrid.auth.middleware import Authenticate, database_for, principal_of
 from parkgrid.db import Database
 from parkgrid.routes.coverage import coverage_routes
+from parkgrid.routes.map import map_routes
 from parkgrid.routes.tiles import tile_routes
 from parkgrid.settings import ApiSettings, DatabaseSettings, LedgerSettings
 from schema import build_schema, limit_rules
@@ -135,5 +136,6 @@ def create_app(
         Route("/readyz", readyz),
         *coverage_routes(api_settings),
         *tile_routes(api_settings),
+        *map_routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(Authenticate)])

@@ -235,7 +235,8 @@ class Compiler:
         numbered = f"SELECT q.*, row_number() OVER (ORDER BY q.uscc) AS rn FROM ({inner}) q"
         total = f"(SELECT count(*) FROM {source} e)"
         parts = [(s.key, self.connection_field(total, p, size, s)) for s in fields]
-        return f"({prefix}SELECT {self.obj(parts)} FROM ({numbered}) {p})"
+        # one row even when nothing matches and nothing but the count is asked for
+        return f"({prefix}SELECT {self.obj(parts)} FROM ({numbered}) {p} GROUP BY ())"
 
     def connection_field(self, total: str, p: str, size: str, s: Selection) -> str:
         if s.args:

@@ -53,6 +53,9 @@ COMPILED: list[tuple[str, dict[str, Any]]] = [
         {},
     ),
     ("{ enterprises { totalCount pageInfo { hasNextPage } } }", {}),
+    # only the count, of many and of none (one row either way)
+    ('{ enterprises(filter: {search: "演示"}) { totalCount } }', {}),
+    ('{ enterprises(filter: {search: "zzz"}) { totalCount __typename } }', {}),
 ]
 FALLBACK: list[tuple[str, dict[str, Any]]] = [
     ('{ grid(code: "430624101001001") { cadres { role } } }', {}),

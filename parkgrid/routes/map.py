@@ -1,0 +1,27 @@
+"""`/map`: the park on a map, and `/static`: the page's files and the vendored MapLibre GL JS.
+
+The page is plain HTML, CSS and one script under `parkgrid/static/map/`; it draws the vector
+tiles of `/tiles` and asks `/graphql` for details, so it needs nothing outside this service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+MAP_PAGE = STATIC_DIR / "map" / "index.html"
+
+
+async def map_page(_: Request) -> FileResponse:
+    return FileResponse(MAP_PAGE, media_type="text/html; charset=utf-8")
+
+
+def map_routes() -> list[BaseRoute]:
+    return [
+        Route("/map", map_page, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]

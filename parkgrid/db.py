@@ -42,8 +42,9 @@ def create_db_engine(settings: DatabaseSettings) -> Engine:
         pool_pre_ping=True,
         pool_timeout=30,
         connect_args={
+            # JIT compiles for longer than the API's short statements run
             "options": f"-c statement_timeout={settings.statement_timeout_ms}"
-            f" -c search_path={SCOPED_PATH}"
+            f" -c search_path={SCOPED_PATH} -c jit=off"
         },
         json_serializer=lambda value: orjson.dumps(value).decode(),
         json_deserializer=orjson.loads,

@@ -94,6 +94,9 @@ class ApiSettings(BaseSettings):
     timezone: str = Field(
         default="Asia/Shanghai", description="Due dates and 'overdue' follow this time zone."
     )
+    tile_cache_mb: float = Field(
+        default=64, ge=0, description="Vector tiles kept per process (0: none)."
+    )
 
 
 DEADLINE_DAYS = {

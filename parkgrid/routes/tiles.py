@@ -1,13 +1,14 @@
 """`/tiles/{layer}/{z}/{x}/{y}.mvt` and `/tiles/{layer}.json` (TileJSON 3.0.0).
 
 A tile's ETag is a digest of its bytes: a conditional request for a tile that has not changed
-gets 304, and any change to the data shows in the next request (nothing is cached here). A
+gets 304, and any change to the data shows in the next request (the process keeps tiles only
+while the database snapshot they were built under is current: resolvers/tile_cache.py). A
 tile depends on who asks, so responses vary on Authorization; anonymous tiles are public."""
 
 from __future__ import annotations
 
-import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -19,6 +20,7 @@ from parkgrid.errors import NotFound, ParkgridError
 from parkgrid.routes.errors import error_response
 from parkgrid.settings import ApiSettings
 from resolvers import tiles
+from resolvers.tile_cache import Tile, TileCache
 from schema.context import park_today
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -38,10 +40,6 @@ def checked_address(layer: tiles.TileLayer, z: int, x: int, y: int) -> None:
         raise NotFound(f"no tile {z}/{x}/{y}", field="x" if not 0 <= x < 2**z else "y")
 
 
-def etag(body: bytes) -> str:
-    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
-
-
 def cache_headers(request: Request, tag: str) -> dict[str, str]:
     scope = "private" if principal_of(request).is_staff else "public"
     return {"ETag": tag, "Cache-Control": f"{scope}, no-cache", "Vary": "Authorization"}
@@ -52,16 +50,30 @@ def unchanged(request: Request, tag: str) -> bool:
     return tag in {value.strip() for value in wanted.split(",")} or wanted.strip() == "*"
 
 
-async def tile_response(request: Request, api: ApiSettings) -> Response:
+def cache_key(
+    request: Request, address: tuple[str, int, int, int], today: date
+) -> tuple[object, ...]:
+    """What a tile shows depends on the caller's role and grids only, not on who they are."""
+    who = principal_of(request)
+    return (*address, today, who.kind, who.read_grids)
+
+
+async def read_tile(request: Request, api: ApiSettings, cache: TileCache) -> Tile:
     layer = layer_named(request.path_params["layer"])
     z, x, y = (request.path_params[key] for key in ("z", "x", "y"))
     checked_address(layer, z, x, y)
     today = park_today(api, datetime.now(UTC))
-    body = await database_for(request).read(tiles.tile, layer, z, x, y, today)
-    headers = cache_headers(request, etag(body))
-    if unchanged(request, headers["ETag"]):
+    build = partial(tiles.tile, layer=layer, z=z, x=x, y=y, today=today)
+    key = cache_key(request, (layer.name, z, x, y), today)
+    return await database_for(request).read(cache.fetch, key, build)
+
+
+async def tile_response(request: Request, api: ApiSettings, cache: TileCache) -> Response:
+    found = await read_tile(request, api, cache)
+    headers = cache_headers(request, found.etag)
+    if unchanged(request, found.etag):
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type=MVT, headers=headers)
+    return Response(found.body, media_type=MVT, headers=headers)
 
 
 def tilejson(request: Request, layer: tiles.TileLayer, box: Any) -> dict[str, Any]:
@@ -84,9 +96,11 @@ def tilejson(request: Request, layer: tiles.TileLayer, box: Any) -> dict[str, An
 
 
 def tile_routes(api: ApiSettings) -> list[Route]:
+    cache = TileCache(int(api.tile_cache_mb * 1024 * 1024))
+
     async def one_tile(request: Request) -> Response:
         try:
-            return await tile_response(request, api)
+            return await tile_response(request, api, cache)
         except ParkgridError as error:
             return error_response(error)
 

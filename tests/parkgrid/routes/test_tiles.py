@@ -14,10 +14,11 @@ import pytest
 import shapely
 from shapely import wkb
 from shapely.geometry import Polygon, box, shape
-from sqlalchemy import text
+from sqlalchemy import event, text
 from starlette.testclient import TestClient
 
 from geo.shape import as_multipolygon, to_ewkt
+from resolvers.tile_cache import Tile, TileCache
 from tests.conftest import app_client
 from tests.resolvers.conftest import add_area
 
@@ -231,3 +232,45 @@ def test_bad_addresses(anonymous: TestClient, path: str, field: str) -> None:
     response = anonymous.get(path)
     assert response.status_code == 404
     assert response.json()["error"]["field"] == field
+
+
+def test_kept_tiles_follow_commits_not_pending_writes(fresh_demo_url: str, engine_for) -> None:
+    """A tile is served from the process's cache only while no transaction has committed
+    since it was built: an uncommitted change is not shown, a committed one is, at once."""
+    z = 16
+    engine = engine_for(fresh_demo_url)
+    with engine.connect() as conn:
+        uscc, lon, lat = conn.execute(text(
+            "SELECT uscc, ST_X(location), ST_Y(location) FROM enterprise ORDER BY uscc LIMIT 1"
+        )).one()  # fmt: skip
+    x, y = tile_of(lon, lat, z)
+    path = f"/tiles/enterprises/{z}/{x}/{y}.mvt"
+
+    def name_in_tile(client: TestClient) -> str:
+        found = decode(client.get(path).content)["enterprises"]["features"]
+        return str(next(f["properties"]["name"] for f in found if f["properties"]["uscc"] == uscc))
+
+    built: list[str] = []
+    with app_client(fresh_demo_url, token=None) as client:
+        app_engine = client.app.state.db.engine  # type: ignore[attr-defined]
+        event.listen(app_engine, "before_cursor_execute", lambda *a: built.append(a[2]))
+        before = name_in_tile(client)
+        assert name_in_tile(client) == before
+        assert sum("ST_AsMVT" in s for s in built) == 1  # the second came from the cache
+        with engine.connect() as writer:
+            writer.execute(
+                text("UPDATE enterprise SET name = '未提交' WHERE uscc = :u"), {"u": uscc}
+            )
+            assert name_in_tile(client) == before  # not committed: not shown
+            writer.commit()
+        assert name_in_tile(client) == "未提交"
+
+
+def test_cache_is_bounded_by_bytes() -> None:
+    cache = TileCache(max_bytes=10)
+    for n in range(5):
+        cache.put(n, "s", Tile(b"abcd", f'"{n}"'))
+    assert list(cache.entries) == [3, 4] and cache.used == 8
+    assert cache.get(4, "s") is not None and cache.get(4, "other snapshot") is None
+    cache.put("big", "s", Tile(b"x" * 11, '"big"'))
+    assert "big" not in cache.entries

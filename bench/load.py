@@ -4,6 +4,7 @@ both report requests/s, p50, p95."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from bench.queries import BBOX_SIZE, CoreQuery, per_row
 from parkgrid import cluster
+from parkgrid.db import SHORT_STATEMENTS
 from parkgrid.generate import PARK_GAP, PARK_SIZE, SOUTH, WEST, Plan
 
 LUA = """
@@ -148,8 +150,10 @@ def run_pgbench(url: str, query: CoreQuery, seconds: int, connections: int) -> F
         script.write_text(query.sql)
         command = [pgbench_path(), "-n", "-c", str(connections), "-j", "2", "-T", str(seconds),
                    "-f", str(script), "-l", "--log-prefix", str(Path(folder) / "log"), *pgbench_args(url)]  # fmt: skip
+        # the service's own session settings (parkgrid.db), so both sides plan alike
+        env = {**os.environ, "PGOPTIONS": SHORT_STATEMENTS}
         output = subprocess.run(
-            command, capture_output=True, text=True, check=True, cwd=folder
+            command, capture_output=True, text=True, check=True, cwd=folder, env=env
         ).stdout
         latencies = [
             int(line.split()[2])

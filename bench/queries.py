@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from parkgrid.generate import PARK_GAP, PARK_SIZE, SOUTH, WEST, Plan
-from resolvers import tiles
+from resolvers import features, tiles
 
 # pgbench draws integers; a point is a random park, then a random spot inside it
 POINT_SQL = """\\set park random(0, {last_park})
@@ -86,18 +86,35 @@ TILE_X = "floor(({lon} + 180) / 360 * 2 ^ {z})"
 TILE_Y = "floor((1 - ln(tan(radians({lat})) + 1 / cos(radians({lat}))) / pi()) / 2 * 2 ^ {z})"
 
 
+def inlined(header: str, statement: str, values: dict[str, str]) -> str:
+    """A statement of the service with its parameters replaced by pgbench expressions."""
+    for name, value in values.items():
+        statement = statement.replace(f"%({name})s", value)
+    return header + " ".join(statement.split()) + ";\n"
+
+
 def tile_sql(header: str, lon: str, lat: str) -> str:
     """The service's own tile statement, the tile address computed from pgbench's point."""
-    statement = tiles.LAYERS["enterprises"].statement
-    values = {
-        "%(z)s": str(TILE_Z),
-        "%(x)s": "CAST(" + TILE_X.format(lon=lon, z=TILE_Z) + " AS int)",
-        "%(y)s": "CAST(" + TILE_Y.format(lat=lat, z=TILE_Z) + " AS int)",
-        "%(today)s": "current_date",
-    }
-    for placeholder, value in values.items():
-        statement = statement.replace(placeholder, value)
-    return header + " ".join(statement.split()) + ";\n"
+    return inlined(header, tiles.LAYERS["enterprises"].statement, {
+        "z": str(TILE_Z),
+        "x": "CAST(" + TILE_X.format(lon=lon, z=TILE_Z) + " AS int)",
+        "y": "CAST(" + TILE_Y.format(lat=lat, z=TILE_Z) + " AS int)",
+        "today": "current_date",
+    })  # fmt: skip
+
+
+LINK = """'{"href": "http://127.0.0.1/ogc/collections/enterprises/items", "rel": "self"}'"""
+
+
+def items_sql(header: str, lon: str, lat: str) -> str:
+    """The service's own OGC items statement: a bbox page of 100 with numberMatched."""
+    statement = features.items_statement(features.COLLECTIONS["enterprises"], True, ())
+    return inlined(header, statement, {
+        "w": lon, "s": lat, "e": f"{lon} + {BBOX_SIZE}", "n": f"{lat} + {BBOX_SIZE}",
+        "limit": "100", "offset": "0", "today": "current_date",
+        "precision": str(features.PRECISION),
+        "self": LINK, "collection": LINK, "prev": "NULL", "next": LINK,
+    })  # fmt: skip
 
 
 def per_row(plan: Plan) -> int:
@@ -125,4 +142,9 @@ def core_queries(plan: Plan) -> list[CoreQuery]:
         CoreQuery(f"enterprise tile z{TILE_Z}", tile_sql(header, lon, lat),
                   path_lua=f'string.format("/tiles/enterprises/%d/%d/%d.mvt", random_tile({TILE_Z}))',
                   sample_path=f"/tiles/enterprises/{TILE_Z}/13301/6910.mvt"),
+        CoreQuery("OGC items(bbox) 100", items_sql(header, lon, lat),
+                  path_lua='string.format("/ogc/collections/enterprises/items?limit=100'
+                           '&bbox=%.7f,%.7f,%.7f,%.7f", random_bbox())',
+                  sample_path="/ogc/collections/enterprises/items?limit=100"
+                              "&bbox=110.05,26.05,110.06,26.06"),
     ]  # fmt: skip

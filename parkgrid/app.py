@@ -26,6 +26,7 @@ from parkgrid.auth.middleware import Authenticate, database_for, principal_of
 from parkgrid.db import Database
 from parkgrid.routes.coverage import coverage_routes
 from parkgrid.routes.map import map_routes
+from parkgrid.routes.ogc import ogc_routes
 from parkgrid.routes.tiles import tile_routes
 from parkgrid.settings import ApiSettings, DatabaseSettings, LedgerSettings
 from schema import build_schema, limit_rules
@@ -136,6 +137,7 @@ def create_app(
         Route("/readyz", readyz),
         *coverage_routes(api_settings),
         *tile_routes(api_settings),
+        *ogc_routes(api_settings),
         *map_routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(Authenticate)])

@@ -19,6 +19,9 @@ from parkgrid.settings import DatabaseSettings
 P = ParamSpec("P")
 T = TypeVar("T")
 
+# many short statements at once: JIT compiles for longer than they run, and parallel workers
+# only take cores from the other requests
+SHORT_STATEMENTS = "-c jit=off -c max_parallel_workers_per_gather=0"
 # API reads resolve table names to the scoped views first (migration 0004); writes use public
 SCOPED_PATH = "parkgrid_scoped,public"
 SET_SCOPE = text(
@@ -42,9 +45,8 @@ def create_db_engine(settings: DatabaseSettings) -> Engine:
         pool_pre_ping=True,
         pool_timeout=30,
         connect_args={
-            # JIT compiles for longer than the API's short statements run
             "options": f"-c statement_timeout={settings.statement_timeout_ms}"
-            f" -c search_path={SCOPED_PATH} -c jit=off"
+            f" -c search_path={SCOPED_PATH} {SHORT_STATEMENTS}"
         },
         json_serializer=lambda value: orjson.dumps(value).decode(),
         json_deserializer=orjson.loads,

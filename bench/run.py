@@ -110,18 +110,21 @@ def server(url: str, workers: int) -> Iterator[tuple[int, MemoryWatch]]:
     env["PARKGRID_CLUSTER_DATA_DIR"] = str(
         Path(env.get("TMPDIR", "/tmp")) / f"parkgrid-bench-{port}"
     )
-    process = subprocess.Popen(
-        [PARKGRID, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    watch = MemoryWatch(process.pid)
-    try:
-        wait_ready(port)
-        watch.start()
-        yield port, watch
-    finally:
-        watch.running = False
-        process.terminate()
-        process.wait(timeout=30)
+    log_path = Path(env["PARKGRID_CLUSTER_DATA_DIR"] + ".log")
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [PARKGRID, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        watch = MemoryWatch(process.pid)
+        try:
+            wait_ready(port)
+            watch.start()
+            yield port, watch
+        finally:
+            watch.running = False
+            process.terminate()
+            process.wait(timeout=30)
+    print(f"server log: {log_path}")
 
 
 def check_answers(port: int, plan: Plan, query: CoreQuery) -> None:
@@ -203,7 +206,7 @@ def main() -> None:
     )
     parser.add_argument("--generate", action="store_true", help="build the province first")
     parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--only", default="", help="only the queries whose name contains this")

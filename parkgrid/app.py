@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
@@ -22,8 +22,16 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from parkgrid import migrate
-from parkgrid.auth.middleware import Authenticate, database_for, principal_of
+from parkgrid.auth.middleware import (
+    Authenticate,
+    database_for,
+    deferred_header,
+    principal_of,
+    refusal,
+    settle,
+)
 from parkgrid.db import Database
+from parkgrid.errors import Unauthenticated
 from parkgrid.routes.coverage import coverage_routes
 from parkgrid.routes.map import map_routes
 from parkgrid.routes.ogc import ogc_routes
@@ -63,15 +71,27 @@ class ParkGraphQL(GraphQL[Context, None]):
         self.fast = FastPath(schema._schema, api, limits)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not is_json_post(scope):
-            return await super().__call__(scope, receive, send)
         request = Request(scope, receive)
-        body = await request.body()
-        today = park_today(self.api, datetime.now(UTC))
-        answer = await self.fast.answer(body, database_for(request), today)
+        try:
+            body = await request.body() if is_json_post(scope) else None
+            answer = None if body is None else await self.answer_fast(request, body)
+            if answer is None:
+                await settle(request)
+        except ClientDisconnect:  # the client went away mid-request: nobody to answer
+            return None
+        except Unauthenticated as error:
+            return await refusal(scope["path"], error)(scope, receive, send)
         if answer is not None:
             return await Response(answer, media_type="application/json")(scope, receive, send)
-        return await super().__call__(scope, replay(body, receive), send)
+        channel = receive if body is None else replay(body, receive)
+        return await super().__call__(scope, channel, send)
+
+    async def answer_fast(self, request: Request, body: bytes) -> bytes | None:
+        today = park_today(self.api, datetime.now(UTC))
+        header = deferred_header(request)
+        if header is None:
+            return await self.fast.answer(body, database_for(request), today)
+        return await self.fast.answer(body, request.app.state.db, today, header)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -27,17 +27,33 @@ def refusal(path: str, error: Unauthenticated) -> JSONResponse:
     return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
 
 
+DEFERRED = "authorization"
+
+
+def graphql_post(scope: Scope) -> bool:
+    return bool(scope["path"] == "/graphql" and scope["method"] == "POST")
+
+
 class Authenticate:
+    """GraphQL POSTs with a token defer the check to the handler (see `settle`), which checks
+    it on the same connection as a compiled query; every other request is checked here."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        header = Headers(scope=scope).get("authorization") if scope["type"] == "http" else None
+        if scope["type"] != "http":  # the lifespan's state is every request's starting state
+            return await self.app(scope, receive, send)
+        header = Headers(scope=scope).get("authorization")
+        state = scope.setdefault("state", {})
+        state.pop("principal", None)
+        if header is not None and graphql_post(scope):
+            state[DEFERRED] = header
+            return await self.app(scope, receive, send)
         try:
-            principal = await self.principal(scope, header)
+            state["principal"] = await self.principal(scope, header)
         except Unauthenticated as error:
             return await refusal(scope["path"], error)(scope, receive, send)
-        scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
 
     @staticmethod
@@ -48,8 +64,25 @@ class Authenticate:
         return await db.read(authenticate, header, datetime.now(UTC))
 
 
+def deferred_header(connection: HTTPConnection) -> str | None:
+    """The Authorization header left for the handler to check, until it is settled."""
+    state = connection.scope.get("state", {})
+    return None if "principal" in state else state.get(DEFERRED)
+
+
+async def settle(connection: HTTPConnection) -> None:
+    """Check a deferred token now; UNAUTHENTICATED when it is bad."""
+    header = deferred_header(connection)
+    if header is not None:
+        state = connection.scope["state"]
+        state["principal"] = await Authenticate.principal(connection.scope, header)
+
+
 def principal_of(connection: HTTPConnection) -> Principal:
-    found: Principal = connection.scope.get("state", {}).get("principal", ANONYMOUS)
+    state = connection.scope.get("state", {})
+    if DEFERRED in state and "principal" not in state:
+        raise RuntimeError("the caller's token has not been checked yet")
+    found: Principal = state.get("principal", ANONYMOUS)
     return found
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -20,8 +20,14 @@ async def map_page(_: Request) -> FileResponse:
     return FileResponse(MAP_PAGE, media_type="text/html; charset=utf-8")
 
 
+async def to_map_page(_: Request) -> RedirectResponse:
+    """The page's asset paths are relative to `/map`."""
+    return RedirectResponse("/map", status_code=308)
+
+
 def map_routes() -> list[BaseRoute]:
     return [
         Route("/map", map_page, methods=["GET"]),
+        Route("/map/", to_map_page, methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

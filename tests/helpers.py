@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
 from geographiclib.geodesic import Geodesic
 from sqlalchemy import create_engine, text
+
+from parkgrid import cluster
 
 
 def read_rows(url: str, query: str) -> list[Any]:
@@ -27,3 +30,15 @@ def geodesic_m(lon: float, lat: float, other_lon: float, other_lat: float) -> fl
 def tolerance(meters: float) -> float:
     """PostGIS and geographiclib both measure on the WGS 84 spheroid."""
     return max(0.5, 1e-3 * meters)
+
+
+def apt_install(*packages: str) -> str:
+    """Install Debian packages when we are root (refreshing the package lists once if the
+    first try fails); the reason when they could not be installed, else ''."""
+    if not cluster.can_apt():
+        return "not root, or no apt-get"
+    try:
+        cluster.apt_install(*packages)
+    except subprocess.CalledProcessError as failed:
+        return f"apt-get install {' '.join(packages)} failed ({failed.returncode})"
+    return ""

@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, text
 from parkgrid import cluster
 from parkgrid.settings import PROJECT_ROOT
 from tests.conftest import ADMIN_TOKEN, app_client
+from tests.helpers import apt_install
 
 CHROMIUM = Path("/usr/bin/chromium")
 STATIC = PROJECT_ROOT / "parkgrid" / "static"
@@ -38,25 +39,13 @@ GRIDS_DRAWN = """() => { const m = window.parkgridMap;
     return !!m && m.loaded() && m.queryRenderedFeatures({layers: ['grid-fill']}).length > 0; }"""
 
 
-def apt_install(*packages: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    command = ["apt-get", "install", "-y", "-q", *packages]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1200)
-    if done.returncode != 0:  # stale package lists: refresh once and try again
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=600)
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1200)
-    return done
-
-
 def chromium() -> Path:
     """Debian's chromium, installed with apt when missing and we are root; else skip."""
     if CHROMIUM.exists():
         return CHROMIUM
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        pytest.skip("chromium is missing and cannot be installed here (needs root and apt-get)")
-    done = apt_install("chromium")
+    reason = apt_install("chromium")
     if not CHROMIUM.exists():
-        pytest.skip(f"apt-get could not install chromium: {done.stderr.strip()[-500:]}")
+        pytest.skip(f"chromium is missing and could not be installed: {reason}")
     return CHROMIUM
 
 

@@ -21,6 +21,7 @@ import uvicorn
 from parkgrid import cluster
 from parkgrid.app import create_app
 from parkgrid.settings import DatabaseSettings
+from tests.helpers import apt_install
 from tests.parkgrid.routes.test_ogc import BBOX, ENVELOPE, OPEN
 
 
@@ -47,16 +48,10 @@ def served(url: str) -> Iterator[int]:
 
 def ogrinfo_path() -> str:
     found = shutil.which("ogrinfo")
-    if found is None and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = ["apt-get", "install", "-y", "-q", "gdal-bin"]
-        if subprocess.run(install, env=env, capture_output=True, timeout=1200).returncode != 0:
-            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=600)
-            subprocess.run(install, env=env, capture_output=True, timeout=1200)
-        found = shutil.which("ogrinfo")
+    reason = apt_install("gdal-bin") if found is None else ""
+    found = found or shutil.which("ogrinfo")
     if found is None:
-        reason = "apt-get install gdal-bin failed" if os.geteuid() == 0 else "not root"
-        pytest.skip(f"GDAL's ogrinfo is missing and cannot be installed ({reason})")
+        pytest.skip(f"GDAL's ogrinfo is missing and could not be installed: {reason}")
     return found
 
 

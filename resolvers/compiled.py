@@ -98,6 +98,7 @@ class Compiler:
     params: dict[str, Any] = field(default_factory=dict)
     aliases: int = 0
     filtered: bool = False
+    staff: bool = True  # anonymous callers may not filter by who has a liaison
 
     def bind(self, value: Any, cast: str = "") -> str:
         name = f"b{len(self.params)}"
@@ -332,6 +333,8 @@ class Compiler:
         bbox = given.pop("bbox", None)
         if set(given) - set(FILTER_KEYS):
             raise Unsupported("filter")
+        if given.get("withoutLiaison") is not None and not self.staff:
+            raise Unsupported("withoutLiaison")  # executed as usual: FORBIDDEN
         try:
             box = checked_bbox(bbox, "filter.bbox")
         except ParkgridError as exc:
@@ -360,11 +363,12 @@ class Plan:
 
 
 def compile_request(
-    fields: tuple[Selection, ...], default_page: int, max_page: int, today: date
-) -> Plan:
+    fields: tuple[Selection, ...], default_page: int, max_page: int, today: date,
+    staff: bool = True,
+) -> Plan:  # fmt: skip
     """The SQL and parameters of the whole answer; raises Unsupported. Filtered lists are
     planned afresh each time (a generic plan cannot know how much a box or a search picks)."""
-    compiler = Compiler(default_page=default_page, max_page=max_page, today=today)
+    compiler = Compiler(default_page=default_page, max_page=max_page, today=today, staff=staff)
     sql = driver_sql(compiler.request(fields))
     return Plan(sql, compiler.params, preparable=not compiler.filtered)
 

@@ -142,7 +142,10 @@ class Area:
     ) -> Connection[EnterpriseType]:
         from schema.enterprise import Enterprise
 
-        request, where = info.context.page(first, after), enterprise_filter(filter)
+        request, where = (
+            info.context.page(first, after),
+            enterprise_filter(filter, info.context.principal.is_staff),
+        )
         loaders = info.context.loaders
         pages = loaders(enterprises.pages_in_areas, self.kind, where, order_by.value, request)
         page = await pages.load(self.record.id)
@@ -153,7 +156,11 @@ class Area:
     async def enterprise_count(
         self, info: Info, filter: EnterpriseFilterInput | None = None
     ) -> int:
-        loader = info.context.loaders(counts.enterprises, self.kind, enterprise_filter(filter))
+        loader = info.context.loaders(
+            counts.enterprises,
+            self.kind,
+            enterprise_filter(filter, info.context.principal.is_staff),
+        )
         found: int = await loader.load(self.record.id)
         return found
 

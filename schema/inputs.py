@@ -10,7 +10,7 @@ import strawberry
 from geo import validate
 from geo.shape import to_ewkb
 from geo.validate import GeometryError
-from parkgrid.errors import InvalidGeometry, InvalidInput
+from parkgrid.errors import Forbidden, InvalidGeometry, InvalidInput
 from resolvers.filters import (
     AreaFilter,
     EnterpriseFilter,
@@ -110,9 +110,14 @@ def checked_near(value: NearInput | None) -> Near | None:
     return Near(value.lon, value.lat, value.meters)
 
 
-def enterprise_filter(value: EnterpriseFilterInput | None) -> EnterpriseFilter:
+def enterprise_filter(value: EnterpriseFilterInput | None, staff: bool) -> EnterpriseFilter:
+    """The filter; FORBIDDEN for `withoutLiaison` without a token (assignments are not public,
+    so to an anonymous caller every enterprise would seem to lack one)."""
     if value is None:
         return EnterpriseFilter()
+    if value.without_liaison is not None and not staff:
+        raise Forbidden("sign in: who has a liaison is for signed-in callers",
+                        field="filter.withoutLiaison")  # fmt: skip
     return EnterpriseFilter(
         park=value.park, zone=value.zone, grid=value.grid,
         bbox=checked_bbox(value.bbox, "filter.bbox"),

@@ -39,7 +39,10 @@ class SearchQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Enterprise]:
-        request, where = info.context.page(first, after), enterprise_filter(filter)
+        request, where = (
+            info.context.page(first, after),
+            enterprise_filter(filter, info.context.principal.is_staff),
+        )
         page = await info.context.db.read(enterprises.search, where, order_by.value, request)
 
         async def count() -> int:

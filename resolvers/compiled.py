@@ -19,10 +19,10 @@ from sqlalchemy.engine import Connection
 from geo.shape import decimal_scale
 from geo.sql import MAX_PRECISION
 from parkgrid.errors import ParkgridError
+from parkgrid.prepared import execute_scalar
 from resolvers.areas import located
 from resolvers.enterprises import knn_candidates, nearest_sql
 from resolvers.filters import EnterpriseFilter, checked_bbox, checked_point
-from resolvers.prepared import execute_scalar
 from resolvers.records import AreaKind
 from resolvers.scope import OPEN_ISSUE
 

@@ -22,9 +22,9 @@ from sqlalchemy.engine import Connection
 
 from geo.sql import geojson
 from parkgrid.errors import InvalidInput
+from parkgrid.prepared import execute_scalar
 from resolvers.compiled import driver_sql
 from resolvers.filters import BBox
-from resolvers.prepared import execute_scalar
 from resolvers.scope import OPEN_ISSUE
 
 PRECISION = 7  # decimal places of coordinates: about a centimetre

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from resolvers.prepared import execute_scalar
+from parkgrid.prepared import execute_scalar
 from resolvers.scope import OPEN_ISSUE
 
 EXTENT, BUFFER = 4096, 64

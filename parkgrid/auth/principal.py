@@ -8,31 +8,57 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from parkgrid import prepared
 from parkgrid.auth import tokens
 from parkgrid.errors import Unauthenticated
 
 Kind = Literal["anonymous", "viewer", "cadre", "admin"]
 
-HELD = "a.cadre_id = :cadre AND a.valid_from <= :at AND (a.valid_to IS NULL OR a.valid_to > :at)"
-SCOPE = text(f"""
-SELECT
-  ARRAY(SELECT a.zone_id FROM public.assignment a WHERE {HELD} AND a.role = 'zone_lead') AS zones,
-  ARRAY(SELECT g.id FROM public.grid g JOIN public.assignment a ON a.zone_id = g.zone_id
-        WHERE {HELD} AND a.role = 'zone_lead') AS zone_grids,
-  ARRAY(SELECT a.grid_id FROM public.assignment a WHERE {HELD} AND a.role = 'grid_lead') AS grids,
-  ARRAY(SELECT a.enterprise_id FROM public.assignment a WHERE {HELD} AND a.role = 'liaison')
-    AS enterprises,
-  ARRAY(SELECT DISTINCT e.grid_id FROM public.enterprise e
-        JOIN public.assignment a ON a.enterprise_id = e.id
-        WHERE {HELD} AND a.role = 'liaison' AND e.grid_id IS NOT NULL) AS liaison_grids
-""")
+# only a cadre's token reaches grids through assignments (an admin's or viewer's may name one)
+HELD = (
+    "a.cadre_id = t.cadre_id AND a.valid_from <= %(at)s"
+    " AND (a.valid_to IS NULL OR a.valid_to > %(at)s)"
+)
+SCOPE_ARRAYS = {
+    "zones": f"SELECT a.zone_id FROM public.assignment a WHERE {HELD} AND a.role = 'zone_lead'",
+    "zone_grids": "SELECT g.id FROM public.grid g WHERE g.zone_id IN (SELECT a.zone_id"
+    f" FROM public.assignment a WHERE {HELD} AND a.role = 'zone_lead')",
+    "grids": f"SELECT a.grid_id FROM public.assignment a WHERE {HELD} AND a.role = 'grid_lead'",
+    "enterprises": "SELECT a.enterprise_id FROM public.assignment a"
+    f" WHERE {HELD} AND a.role = 'liaison'",
+    "liaison_grids": "SELECT DISTINCT e.grid_id FROM public.enterprise e"
+    f" JOIN public.assignment a ON a.enterprise_id = e.id"
+    f" WHERE {HELD} AND a.role = 'liaison' AND e.grid_id IS NOT NULL",
+}
+# evaluated only for a cadre's token: CASE runs the branch it takes
+SCOPE = ", ".join(
+    f"CASE WHEN t.role = 'cadre' THEN ARRAY({query}) ELSE CAST('{{}}' AS bigint[]) END AS {name}"
+    for name, query in SCOPE_ARRAYS.items()
+)
+
+# The token, the grids its cadre's assignments reach now, and the transaction settings the
+# scoped views read, in one statement. A refused token's settings go with the transaction.
+SIGN_IN = f"""
+WITH t AS (SELECT {tokens.COLUMNS} FROM public.api_token t WHERE t.token_hash = %(digest)s),
+s AS (SELECT t.*, {SCOPE} FROM t)
+SELECT s.*,
+  set_config('parkgrid.principal', s.role, true) AS principal_set,
+  set_config('parkgrid.cadre_id', coalesce(CAST(s.cadre_id AS text), ''), true) AS cadre_set,
+  set_config('parkgrid.actor_id', coalesce(CAST(s.cadre_id AS text), ''), true) AS actor_set,
+  set_config('parkgrid.token_id', CAST(s.id AS text), true) AS token_set,
+  set_config('parkgrid.read_grids', '{{' || array_to_string(ARRAY(
+      SELECT DISTINCT g FROM unnest(s.zone_grids || s.grids || s.liaison_grids) AS g ORDER BY g
+  ), ',') || '}}', true) AS grids_set
+FROM s
+"""
 
 Ids = frozenset[int]
+SCOPE_FIELDS = ("zones", "zone_grids", "grids", "enterprises", "liaison_grids")
+TOKEN_FIELDS = tuple(tokens.Token.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
@@ -86,8 +112,7 @@ def bearer_secret(header: str) -> str:
     return secret.strip()
 
 
-def checked_token(conn: Connection, secret: str, at: datetime) -> tokens.Token:
-    token = tokens.find(conn, secret)
+def checked_token(token: tokens.Token | None, at: datetime) -> tokens.Token:
     if token is None:
         raise Unauthenticated("unknown token")
     if token.revoked_at is not None:
@@ -97,27 +122,18 @@ def checked_token(conn: Connection, secret: str, at: datetime) -> tokens.Token:
     return token
 
 
-def cadre_scope(conn: Connection, token: tokens.Token, at: datetime) -> Principal:
-    row = conn.execute(SCOPE, {"cadre": token.cadre_id, "at": at}).one()
-    return Principal(
-        kind="cadre",
-        token_id=token.id,
-        cadre_id=token.cadre_id,
-        zones=frozenset(row.zones),
-        zone_grids=frozenset(row.zone_grids),
-        grids=frozenset(row.grids),
-        enterprises=frozenset(row.enterprises),
-        liaison_grids=frozenset(row.liaison_grids),
-    )
+def principal_of_row(row: Any) -> Principal:
+    ids = {name: frozenset(getattr(row, name)) for name in SCOPE_FIELDS}
+    return Principal(kind=cast(Kind, row.role), token_id=row.id, cadre_id=row.cadre_id, **ids)
 
 
 def authenticate(conn: Connection, header: str | None, at: datetime) -> Principal:
     """The principal of an Authorization header; no header is anonymous, a bad one is
-    UNAUTHENTICATED (never anonymous)."""
+    UNAUTHENTICATED (never anonymous). Leaves the caller's scope set in the transaction."""
     if header is None:
         return ANONYMOUS
-    token = checked_token(conn, bearer_secret(header), at)
-    if token.role == "cadre":
-        return cadre_scope(conn, token, at)
-    kind: Kind = "admin" if token.role == "admin" else "viewer"
-    return Principal(kind=kind, token_id=token.id, cadre_id=token.cadre_id)
+    digest = tokens.digest(bearer_secret(header))
+    row = prepared.execute(conn, SIGN_IN, {"digest": digest, "at": at}).first()
+    token = tokens.Token(**{k: row._mapping[k] for k in TOKEN_FIELDS}) if row else None
+    checked_token(token, at)
+    return principal_of_row(row)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from parkgrid.cli import main
-from tests.conftest import app_client
+from tests.conftest import add_token, app_client
 
 QUERY = "{ parks { totalCount } }"
 
@@ -92,3 +92,27 @@ def test_create_refuses_what_cannot_be(
 def test_revoking_an_unknown_token(url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["token", "revoke", "424242"]) == 2
     assert "no token has id 424242" in capsys.readouterr().err
+
+
+LEAD_AND_ISSUE = """
+SELECT a.cadre_id, i.id FROM assignment a JOIN enterprise e ON e.grid_id = a.grid_id
+JOIN issue i ON i.enterprise_id = e.id
+WHERE a.role = 'grid_lead' AND a.valid_to IS NULL AND i.description IS NOT NULL
+ORDER BY i.id LIMIT 1
+"""
+
+
+@pytest.mark.parametrize(("role", "sees"), [("cadre", True), ("viewer", False), ("admin", True)])
+def test_only_a_cadres_token_reaches_through_assignments(
+    fresh_demo_url: str, engine_for, role: str, sees: bool
+) -> None:
+    """A viewer's token may name a cadre (for the record) but reads as a viewer."""
+    with engine_for(fresh_demo_url).connect() as conn:
+        lead, issue = conn.execute(text(LEAD_AND_ISSUE)).one()
+    secret = f"pgt_{role}-naming-a-lead"
+    add_token(fresh_demo_url, secret, role, cadre_id=lead)
+    query = "query ($id: ID!) { issue(id: $id) { description } }"
+    with app_client(fresh_demo_url, token=secret) as client:
+        found = client.post("/graphql", json={"query": query, "variables": {"id": str(issue)}})
+    description = found.json()["data"]["issue"]["description"]
+    assert (description is not None) == sees

@@ -7,7 +7,7 @@ import hashlib
 import re
 from typing import Any
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 
 PLACEHOLDER = re.compile(r"%\(([A-Za-z_][A-Za-z_0-9]*)\)s")
 
@@ -28,7 +28,7 @@ def statement_name(sql: str) -> str:
     return "parkgrid_" + hashlib.sha1(sql.encode()).hexdigest()[:24]
 
 
-def execute_scalar(conn: Connection, sql: str, params: dict[str, Any]) -> Any:
+def execute(conn: Connection, sql: str, params: dict[str, Any]) -> CursorResult[Any]:
     """Run `sql` (with %(name)s placeholders) as a prepared statement of this connection.
     The record of what is prepared lives with the DBAPI connection and goes with it."""
     name = statement_name(sql)
@@ -38,4 +38,8 @@ def execute_scalar(conn: Connection, sql: str, params: dict[str, Any]) -> Any:
         conn.exec_driver_sql(f"PREPARE {name} AS {body}")
         prepared.add(name)
     arguments = ", ".join(f"%({n})s" for n in names)
-    return conn.exec_driver_sql(f"EXECUTE {name}({arguments})", params).scalar_one()
+    return conn.exec_driver_sql(f"EXECUTE {name}({arguments})", params)
+
+
+def execute_scalar(conn: Connection, sql: str, params: dict[str, Any]) -> Any:
+    return execute(conn, sql, params).scalar_one()

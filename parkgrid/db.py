@@ -122,3 +122,15 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def one_off(url: str, write: bool = True) -> Iterator[Connection]:
+    """A connection of its own engine, for commands run once: a transaction committed when
+    the block ends (or rolled back, when `write` is false), the engine disposed after."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() if write else engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()

@@ -25,7 +25,13 @@ from parkgrid.errors import InvalidInput
 from parkgrid.prepared import execute_scalar
 from resolvers.compiled import driver_sql
 from resolvers.filters import BBox
-from resolvers.scope import OPEN_ISSUE
+from resolvers.scope import (
+    OPEN_ISSUE,
+    area_enterprise_count,
+    area_issue_counts,
+    open_issue_count,
+    overdue,
+)
 
 PRECISION = 7  # decimal places of coordinates: about a centimetre
 DEFAULT_LIMIT, MAX_LIMIT = 10, 1000
@@ -105,16 +111,9 @@ def feature_json(collection: Collection, links: str = "") -> str:
 
 
 def area_counts(grids: str) -> tuple[str, str]:
-    """A lateral join counting the open and overdue issues of the grids in one pass, and the
-    count properties of an area."""
-    issues = (
-        "LEFT JOIN LATERAL (SELECT count(*) AS open_issues,"
-        " count(*) FILTER (WHERE i.due_date < %(today)s) AS overdue_issues"
-        " FROM issue i JOIN enterprise e ON e.id = i.enterprise_id"
-        f" WHERE e.grid_id IN ({grids}) AND {OPEN_ISSUE}) ic ON true"
-    )
-    return issues, (
-        f"'enterprises', (SELECT count(*) FROM enterprise e WHERE e.grid_id IN ({grids})),"
+    """The join counting the grids' issues, and the count properties of an area."""
+    return area_issue_counts(grids), (
+        f"'enterprises', {area_enterprise_count(grids)},"
         " 'open_issues', ic.open_issues, 'overdue_issues', ic.overdue_issues"
     )
 
@@ -123,13 +122,9 @@ ZONE_COUNTS = area_counts("SELECT g.id FROM grid g WHERE g.zone_id = k.id")
 GRID_COUNTS = area_counts("k.id")
 
 
-def overdue(alias: str) -> str:
-    return f"coalesce({alias}.due_date < %(today)s, false)"
-
-
 GRID_CODE = Filter("e.grid_id = (SELECT gc.id FROM grid gc WHERE gc.code = {p})")
 GRID_OF_K = "LEFT JOIN grid g ON g.id = k.grid_id"
-ISSUE_COUNT = f"(SELECT count(*) FROM issue i WHERE i.enterprise_id = k.id AND {OPEN_ISSUE})"
+ISSUE_COUNT = open_issue_count("k.id")
 
 COLLECTIONS = {
     c.id: c

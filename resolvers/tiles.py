@@ -11,11 +11,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from parkgrid.prepared import execute_scalar
-from resolvers.scope import OPEN_ISSUE
+from resolvers import features
+from resolvers.scope import (
+    OPEN_ISSUE,
+    area_enterprise_count,
+    area_issue_counts,
+    open_issue_count,
+    overdue,
+)
 
 EXTENT, BUFFER = 4096, 64
 WEB_MERCATOR_SPAN_M = 2 * math.pi * 6378137
@@ -40,17 +46,9 @@ def area_geometry(column: str) -> str:
 
 POINT = mvt_geometry("ST_Transform(e.location, 3857)")
 
-OPEN_IN_GRIDS = f"""(SELECT count(*) FROM issue i JOIN enterprise e ON e.id = i.enterprise_id
-    WHERE e.grid_id IN ({{grids}}) AND {OPEN_ISSUE}{{extra}})"""
-
 
 def area_counts(grids: str) -> str:
-    enterprises = f"(SELECT count(*) FROM enterprise e WHERE e.grid_id IN ({grids}))"
-    open_issues = OPEN_IN_GRIDS.format(grids=grids, extra="")
-    overdue = OPEN_IN_GRIDS.format(grids=grids, extra=" AND i.due_date < %(today)s")
-    return (
-        f"{enterprises} AS enterprises, {open_issues} AS open_issues, {overdue} AS overdue_issues"
-    )
+    return f"{area_enterprise_count(grids)} AS enterprises, ic.open_issues, ic.overdue_issues"
 
 
 def tile_statement(layer: str, rows: str) -> str:
@@ -60,20 +58,21 @@ def tile_statement(layer: str, rows: str) -> str:
     )
 
 
+ZONE_GRIDS = "SELECT g.id FROM grid g WHERE g.zone_id = z.id"
 ROWS = {
     "zones": f"""SELECT {area_geometry("z.boundary")} AS geom, z.code, z.name,
-        p.code AS park_code, {area_counts("SELECT g.id FROM grid g WHERE g.zone_id = z.id")}
-        FROM b JOIN zone z ON z.boundary && b.area JOIN park p ON p.id = z.park_id""",
+        p.code AS park_code, {area_counts(ZONE_GRIDS)}
+        FROM b JOIN zone z ON z.boundary && b.area JOIN park p ON p.id = z.park_id
+        {area_issue_counts(ZONE_GRIDS)}""",
     "grids": f"""SELECT {area_geometry("g.boundary")} AS geom, g.code, g.name,
         z.code AS zone_code, {area_counts("g.id")}
-        FROM b JOIN grid g ON g.boundary && b.area JOIN zone z ON z.id = g.zone_id""",
+        FROM b JOIN grid g ON g.boundary && b.area JOIN zone z ON z.id = g.zone_id
+        {area_issue_counts("g.id")}""",
     "enterprises": f"""SELECT {POINT} AS geom, e.uscc, e.name, e.industry,
-        g.code AS grid_code,
-        (SELECT count(*) FROM issue i WHERE i.enterprise_id = e.id AND {OPEN_ISSUE})
-            AS open_issues
+        g.code AS grid_code, {open_issue_count("e.id")} AS open_issues
         FROM b JOIN enterprise e ON e.location && b.area LEFT JOIN grid g ON g.id = e.grid_id""",
     "issues": f"""SELECT {POINT} AS geom, i.id, i.status, i.category, i.severity,
-        CAST(i.due_date AS text) AS due_date, coalesce(i.due_date < %(today)s, false) AS overdue,
+        CAST(i.due_date AS text) AS due_date, {overdue("i")} AS overdue,
         i.title, e.uscc, g.code AS grid_code
         FROM b JOIN enterprise e ON e.location && b.area
         JOIN issue i ON i.enterprise_id = e.id AND {OPEN_ISSUE}
@@ -96,7 +95,6 @@ class TileLayer:
     minzoom: int
     maxzoom: int
     fields: dict[str, str]
-    extent_sql: str
 
     @property
     def statement(self) -> str:
@@ -107,20 +105,17 @@ LAYERS = {
     layer.name: layer
     for layer in (
         TileLayer("zones", "Zones (片区) with their counts.", 6, 18,
-                  AREA_FIELDS | {"park_code": "String"}, "SELECT ST_Extent(boundary) FROM zone"),
+                  AREA_FIELDS | {"park_code": "String"}),
         TileLayer("grids", "Grids (网格) with their counts.", 8, 18,
-                  AREA_FIELDS | {"zone_code": "String"}, "SELECT ST_Extent(boundary) FROM grid"),
+                  AREA_FIELDS | {"zone_code": "String"}),
         TileLayer("enterprises", "Enterprises with their grid and open issues.", 12, 18,
                   {"uscc": "String", "name": "String", "industry": "String",
-                   "grid_code": "String", "open_issues": "Number"},
-                  "SELECT ST_Extent(location) FROM enterprise"),
+                   "grid_code": "String", "open_issues": "Number"}),
         TileLayer("issues", "Open issues at their enterprise.", 12, 18,
                   {"id": "Number", "status": "String", "category": "String",
                    "severity": "String", "due_date": "String", "overdue": "Boolean",
                    "title": "String (signed-in callers only)", "uscc": "String",
-                   "grid_code": "String"},
-                  "SELECT ST_Extent(e.location) FROM enterprise e WHERE EXISTS"
-                  f" (SELECT 1 FROM issue i WHERE i.enterprise_id = e.id AND {OPEN_ISSUE})"),
+                   "grid_code": "String"}),
     )
 }  # fmt: skip
 
@@ -135,10 +130,6 @@ def tile(conn: Connection, layer: TileLayer, z: int, x: int, y: int, today: date
     return bytes(found or b"")
 
 
-def bounds(conn: Connection, layer: TileLayer) -> tuple[float, float, float, float] | None:
-    row = conn.execute(
-        text(
-            f"SELECT ST_XMin(x), ST_YMin(x), ST_XMax(x), ST_YMax(x) FROM ({layer.extent_sql}) s(x)"
-        )
-    ).one()
-    return None if row[0] is None else (row[0], row[1], row[2], row[3])
+def bounds(conn: Connection, layer: TileLayer) -> list[float] | None:
+    """The layer's data extent: the OGC collection of the same name holds the same features."""
+    return features.extents(conn, (layer.name,))[layer.name]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
@@ -43,25 +43,6 @@ class CoverageColumns:
     policy_liaison_share: float | None
 
 
-def columns(counts: coverage.Counts) -> dict[str, Any]:
-    party = counts.with_party_organisation
-    return {
-        "enterprises": counts.enterprises,
-        "without_liaison": counts.without_liaison,
-        "on_boundary": counts.on_boundary,
-        "open_issues": counts.open_issues,
-        "visited": counts.visited,
-        "visited_share": coverage.share(counts.visited, counts.enterprises),
-        "overdue_hazards": counts.overdue_hazards,
-        "own_branch": counts.own_branch,
-        "joint_branch": counts.joint_branch,
-        "with_party_organisation": party,
-        "party_organisation_share": coverage.share(party, counts.enterprises),
-        "with_policy_liaison": counts.with_policy_liaison,
-        "policy_liaison_share": coverage.share(counts.with_policy_liaison, counts.enterprises),
-    }
-
-
 @strawberry.type(description="One row per grid, for shading a map by any column.")
 class GridCoverage(CoverageColumns):
     code: str
@@ -78,7 +59,7 @@ class GridCoverage(CoverageColumns):
             zone_code=found.zone_code,
             has_lead=found.has_lead,
             boundary=GeoJSON(found.geometry),
-            **columns(found.counts),
+            **found.counts.columns(),
         )
 
 
@@ -109,7 +90,7 @@ class CoverageTotals(CoverageColumns):
         )  # fmt: skip
         lengths = {name: len(getattr(found, name)) for name in lists}
         totals = found.totals
-        return cls(zones=totals.zones, grids=totals.grids, **lengths, **columns(totals.counts))
+        return cls(zones=totals.zones, grids=totals.grids, **lengths, **totals.counts.columns())
 
 
 @strawberry.type(

@@ -6,9 +6,8 @@ import argparse
 import sys
 from datetime import timedelta
 
-from sqlalchemy import create_engine
-
 from parkgrid.auth import tokens
+from parkgrid.db import one_off
 from parkgrid.errors import ParkgridError
 from parkgrid.settings import DatabaseSettings
 
@@ -25,12 +24,8 @@ def role_of(args: argparse.Namespace) -> str:
 
 def cmd_create(args: argparse.Namespace) -> int:
     lifetime = timedelta(days=args.expires_in_days) if args.expires_in_days else None
-    engine = create_engine(engine_url())
-    try:
-        with engine.begin() as conn:
-            secret, token = tokens.create(conn, role_of(args), args.cadre, args.label, lifetime)
-    finally:
-        engine.dispose()
+    with one_off(engine_url()) as conn:
+        secret, token = tokens.create(conn, role_of(args), args.cadre, args.label, lifetime)
     if args.quiet:
         print(secret)
         return 0
@@ -42,12 +37,8 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_list(_: argparse.Namespace) -> int:
-    engine = create_engine(engine_url())
-    try:
-        with engine.connect() as conn:
-            found = tokens.listing(conn)
-    finally:
-        engine.dispose()
+    with one_off(engine_url(), write=False) as conn:
+        found = tokens.listing(conn)
     for t in found:
         state = "revoked" if t.revoked_at else "active"
         expiry = t.expires_at.isoformat(timespec="seconds") if t.expires_at else "never"
@@ -56,19 +47,16 @@ def cmd_list(_: argparse.Namespace) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
-    engine = create_engine(engine_url())
-    try:
-        with engine.begin() as conn:
-            token = tokens.revoke(conn, args.id)
-    finally:
-        engine.dispose()
+    with one_off(engine_url()) as conn:
+        token = tokens.revoke(conn, args.id)
     print(f"token {token.id} revoked")
     return 0
 
 
-def guarded(handler: argparse.Namespace) -> int:
+def guarded(args: argparse.Namespace) -> int:
+    """Run the command `args.real`, its expected errors as one line on stderr."""
     try:
-        result: int = handler.real(handler)
+        result: int = args.real(args)
     except ParkgridError as error:
         print(f"parkgrid: {error.field or 'token'}: {error.message}", file=sys.stderr)
         return 2

@@ -8,11 +8,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, create_engine, insert, select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.engine import Connection
 
 from geo.shape import to_ewkt
 from parkgrid import models
+from parkgrid.db import one_off
 from parkgrid.demo import geometry, ledger, party, people
 from parkgrid.demo.ledger import PARK_TZ, DemoIssue, Staffing
 from parkgrid.models import table_of
@@ -207,13 +208,9 @@ def load(conn: Connection, anchor: datetime) -> str:
 
 def seed_demo(url: str, only_if_empty: bool = True, anchor: datetime | None = None) -> str:
     """Load the demo park unless it (or, with only_if_empty, any park) is already there."""
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('parkgrid.seed'))"))
-            if already_loaded(conn, only_if_empty):
-                return "demo park not loaded: the database already holds a park"
-            moment = anchor or datetime.now(PARK_TZ).replace(minute=0, second=0, microsecond=0)
-            return load(conn, moment)
-    finally:
-        engine.dispose()
+    with one_off(url) as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('parkgrid.seed'))"))
+        if already_loaded(conn, only_if_empty):
+            return "demo park not loaded: the database already holds a park"
+        moment = anchor or datetime.now(PARK_TZ).replace(minute=0, second=0, microsecond=0)
+        return load(conn, moment)

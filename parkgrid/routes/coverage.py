@@ -11,8 +11,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from parkgrid.auth.middleware import database_for, principal_of
-from parkgrid.errors import Forbidden, NotFound, ParkgridError
-from parkgrid.routes.errors import error_response
+from parkgrid.errors import Forbidden, NotFound
+from parkgrid.routes.errors import answering
 from parkgrid.routes.query_params import typed
 from parkgrid.settings import ApiSettings
 from resolvers import coverage
@@ -54,9 +54,6 @@ async def layer_body(request: Request, api: ApiSettings) -> bytes:
 
 def coverage_routes(api: ApiSettings) -> list[Route]:
     async def layer(request: Request) -> Response:
-        try:
-            return Response(await layer_body(request, api), media_type=GEOJSON)
-        except ParkgridError as error:
-            return error_response(error)
+        return Response(await layer_body(request, api), media_type=GEOJSON)
 
-    return [Route("/coverage/{park}/{layer}.geojson", layer, methods=["GET"])]
+    return [Route("/coverage/{park}/{layer}.geojson", answering(layer), methods=["GET"])]

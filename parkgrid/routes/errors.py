@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from parkgrid.errors import ParkgridError
 
@@ -17,3 +20,20 @@ STATUS = {
 def error_response(error: ParkgridError) -> JSONResponse:
     body = {"code": error.code, "message": error.message, "field": error.field}
     return JSONResponse({"error": body}, status_code=STATUS.get(error.code, 400))
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def answering(
+    handler: Handler, refusal: Callable[[ParkgridError], Response] = error_response
+) -> Handler:
+    """The handler, its expected errors answered as `refusal` says."""
+
+    async def answer(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except ParkgridError as error:
+            return refusal(error)
+
+    return answer

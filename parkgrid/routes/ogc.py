@@ -9,7 +9,7 @@ exception JSON, `{"code", "description"}`. The only encodings are JSON and GeoJS
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -21,7 +21,8 @@ from starlette.routing import Route
 
 from parkgrid.auth.middleware import database_for
 from parkgrid.errors import InvalidInput, NotFound, ParkgridError
-from parkgrid.routes.errors import STATUS
+from parkgrid.routes import errors
+from parkgrid.routes.errors import STATUS, Handler
 from parkgrid.routes.ogc_openapi import OPENAPI, definition
 from parkgrid.routes.query_params import typed
 from parkgrid.settings import ApiSettings
@@ -41,8 +42,6 @@ FEATURE_FORMATS = {"geojson": GEOJSON, "json": GEOJSON}
 ITEMS_PARAMETERS = {"f", "bbox", "limit", "offset", "datetime"}
 MAX_OFFSET = 2**62  # offset + limit stays a bigint
 
-Handler = Callable[[Request], Awaitable[Response]]
-
 
 def exception_response(error: ParkgridError) -> JSONResponse:
     """An OGC exception: 404 for what does not exist, 400 for a bad request."""
@@ -51,13 +50,7 @@ def exception_response(error: ParkgridError) -> JSONResponse:
 
 
 def answering(handler: Handler) -> Handler:
-    async def answer(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except ParkgridError as error:
-            return exception_response(error)
-
-    return answer
+    return errors.answering(handler, exception_response)
 
 
 def checked_parameters(params: QueryParams, allowed: set[str]) -> None:

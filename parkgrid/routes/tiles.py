@@ -16,8 +16,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from parkgrid.auth.middleware import database_for, principal_of
-from parkgrid.errors import NotFound, ParkgridError
-from parkgrid.routes.errors import error_response
+from parkgrid.errors import NotFound
+from parkgrid.routes.errors import answering
 from parkgrid.settings import ApiSettings
 from resolvers import tiles
 from resolvers.tile_cache import Tile, TileCache
@@ -99,20 +99,14 @@ def tile_routes(api: ApiSettings) -> list[Route]:
     cache = TileCache(int(api.tile_cache_mb * 1024 * 1024))
 
     async def one_tile(request: Request) -> Response:
-        try:
-            return await tile_response(request, api, cache)
-        except ParkgridError as error:
-            return error_response(error)
+        return await tile_response(request, api, cache)
 
     async def tile_json(request: Request) -> Response:
-        try:
-            layer = layer_named(request.path_params["layer"])
-        except ParkgridError as error:
-            return error_response(error)
+        layer = layer_named(request.path_params["layer"])
         box = await database_for(request).read(tiles.bounds, layer)
         return JSONResponse(tilejson(request, layer, box))
 
     return [
-        Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.mvt", one_tile, methods=["GET"]),
-        Route("/tiles/{layer}.json", tile_json, methods=["GET"]),
+        Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.mvt", answering(one_tile), methods=["GET"]),
+        Route("/tiles/{layer}.json", answering(tile_json), methods=["GET"]),
     ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -15,7 +14,6 @@ from resolvers.coverage.records import (
     OverdueHazard,
     Overlap,
     Remainder,
-    share,
 )
 
 Feature = dict[str, Any]
@@ -46,8 +44,9 @@ def firm(found: Firm) -> Feature:
 
 
 def unvisited(found: Firm) -> Feature:
-    visited = {"last_visit": plain(found.last_visit)}
-    return firm(found) | {"properties": firm(found)["properties"] | visited}
+    drawn = firm(found)
+    drawn["properties"]["last_visit"] = plain(found.last_visit)
+    return drawn
 
 
 def overlap(found: Overlap) -> Feature:
@@ -84,13 +83,6 @@ def hazard(found: OverdueHazard) -> Feature:
 
 
 def grid(found: GridRow) -> Feature:
-    counts = found.counts
-    columns = asdict(counts) | {"with_party_organisation": counts.with_party_organisation}
-    shares = {
-        "visited_share": share(counts.visited, counts.enterprises),
-        "party_organisation_share": share(counts.with_party_organisation, counts.enterprises),
-        "policy_liaison_share": share(counts.with_policy_liaison, counts.enterprises),
-    }
     return feature(
         found.code,
         found.geometry,
@@ -98,8 +90,7 @@ def grid(found: GridRow) -> Feature:
         name=found.name,
         zone_code=found.zone_code,
         has_lead=found.has_lead,
-        **columns,
-        **shares,
+        **found.counts.columns(),
     )
 
 

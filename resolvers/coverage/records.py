@@ -125,6 +125,24 @@ class Counts:
     def with_party_organisation(self) -> int:
         return self.own_branch + self.joint_branch
 
+    @property
+    def visited_share(self) -> float | None:
+        return share(self.visited, self.enterprises)
+
+    @property
+    def party_organisation_share(self) -> float | None:
+        return share(self.with_party_organisation, self.enterprises)
+
+    @property
+    def policy_liaison_share(self) -> float | None:
+        return share(self.with_policy_liaison, self.enterprises)
+
+    def columns(self) -> dict[str, Any]:
+        """Every count and share, by name: the per-grid table's columns."""
+        derived = ("with_party_organisation", "visited_share", "party_organisation_share",
+                   "policy_liaison_share")  # fmt: skip
+        return vars(self) | {name: getattr(self, name) for name in derived}
+
 
 @dataclass(frozen=True)
 class GridRow:

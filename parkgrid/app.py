@@ -37,10 +37,11 @@ from parkgrid.routes.map import map_routes
 from parkgrid.routes.ogc import ogc_routes
 from parkgrid.routes.tiles import tile_routes
 from parkgrid.settings import ApiSettings, DatabaseSettings, LedgerSettings
+from resolvers.reads.request import Limits
 from schema import build_schema, limit_rules
-from schema.context import Context, park_today
+from schema.context import Context
 from schema.errors import ensure_codes
-from schema.fastpath import FastPath
+from schema.fastpath import FastPath, body_parts, query_string_parts
 
 
 def is_json_post(scope: Scope) -> bool:
@@ -68,13 +69,16 @@ class ParkGraphQL(GraphQL[Context, None]):
         schema = build_schema(api, limits)
         super().__init__(schema, graphql_ide="graphiql" if api.graphiql else None)
         self.api, self.ledger = api, LedgerSettings()
-        self.fast = FastPath(schema._schema, api, limits)
+        compiled = Limits(
+            api.default_page_size, api.max_page_size, self.ledger.check_in_tolerance_m
+        )
+        self.fast = FastPath(schema, api, limits, compiled)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         try:
             body = await request.body() if is_json_post(scope) else None
-            answer = None if body is None else await self.answer_fast(request, body)
+            answer = await self.answer_fast(request, body)
             if answer is None:
                 await settle(request)
         except ClientDisconnect:  # the client went away mid-request: nobody to answer
@@ -86,12 +90,18 @@ class ParkGraphQL(GraphQL[Context, None]):
         channel = receive if body is None else replay(body, receive)
         return await super().__call__(scope, channel, send)
 
-    async def answer_fast(self, request: Request, body: bytes) -> bytes | None:
-        today = park_today(self.api, datetime.now(UTC))
+    async def answer_fast(self, request: Request, body: bytes | None) -> bytes | None:
+        """A compiled answer to a JSON POST or a GET with a query, else None."""
+        if body is not None:
+            parts = body_parts(body)
+        elif request.method == "GET" and "query" in request.query_params:
+            parts = query_string_parts(request.query_params)
+        else:
+            return None
         header = deferred_header(request)
         if header is None:
-            return await self.fast.answer(body, database_for(request), today)
-        return await self.fast.answer(body, request.app.state.db, today, header)
+            return await self.fast.answer(parts, database_for(request))
+        return await self.fast.answer(parts, request.app.state.db, header)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

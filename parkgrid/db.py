@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -14,6 +14,7 @@ from anyio import CapacityLimiter
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
 
+from parkgrid import prepared
 from parkgrid.settings import DatabaseSettings
 
 P = ParamSpec("P")
@@ -42,7 +43,7 @@ def create_db_engine(settings: DatabaseSettings) -> Engine:
         settings.resolved_url(),
         pool_size=settings.pool_size,
         max_overflow=0,
-        pool_pre_ping=True,
+        pool_pre_ping=False,  # a dropped connection fails once, then the pool renews
         pool_timeout=30,
         connect_args={
             "options": f"-c statement_timeout={settings.statement_timeout_ms}"
@@ -120,8 +121,48 @@ class Database:
         with opener() as connection:
             return work(connection, *args, **kwargs)
 
+    async def at_once(self, statements: Sequence[tuple[str, bool]], params: dict[str, Any]) -> Any:
+        """The first row of the last of `statements` ((sql, preparable) pairs, sharing
+        `params`), all sent in one round trip as one transaction that ends with them: no
+        BEGIN, no ROLLBACK, no ping. The caller's scope is not applied; a statement of the
+        batch sets it when it should."""
+        call = partial(self._at_once, statements, params)
+        return await anyio.to_thread.run_sync(call, limiter=self.limiter)
+
+    def _at_once(self, statements: Sequence[tuple[str, bool]], params: dict[str, Any]) -> Any:
+        attempts = int(self.limiter.total_tokens) + 1  # after a restart, every pooled one is gone
+        for attempt in range(1, attempts + 1):
+            raw = self.engine.raw_connection()
+            try:
+                return run_script(raw, statements, params)
+            except psycopg2.OperationalError:
+                raw.invalidate()  # a connection the server dropped: again on another
+                if attempt == attempts:
+                    raise
+            except psycopg2.Error:
+                raw.invalidate()  # its prepared statements are in doubt
+                raise
+            finally:
+                raw.close()
+        raise AssertionError("unreachable")
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def run_script(raw: Any, statements: Sequence[tuple[str, bool]], params: dict[str, Any]) -> Any:
+    done: set[str] = raw.info.setdefault("prepared", set())
+    text, new = prepared.script(done, statements)
+    connection = raw.driver_connection
+    connection.autocommit = True
+    try:
+        with connection.cursor(cursor_factory=psycopg2.extras.NamedTupleCursor) as cursor:
+            cursor.execute(text, params)
+            row = cursor.fetchone()
+    finally:
+        connection.autocommit = False
+    done.update(new)
+    return row
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.engine import Connection, CursorResult
@@ -43,3 +44,25 @@ def execute(conn: Connection, sql: str, params: dict[str, Any]) -> CursorResult[
 
 def execute_scalar(conn: Connection, sql: str, params: dict[str, Any]) -> Any:
     return execute(conn, sql, params).scalar_one()
+
+
+def script(prepared: set[str], statements: Sequence[tuple[str, bool]]) -> tuple[str, list[str]]:
+    """One text for one round trip: each (sql, preparable) statement runs as a prepared
+    statement of the connection whose record `prepared` is (PREPAREd in the same text the
+    first time), or as it is. Statements of one text share one transaction, so settings
+    one sets with set_config(..., true) hold for the next. Returns the text and the names
+    it prepares (to record once it has run)."""
+    parts: list[str] = []
+    new: list[str] = []
+    for sql, preparable in statements:
+        if not preparable:
+            parts.append(sql)
+            continue
+        name = statement_name(sql)
+        body, names = positional(sql)
+        if name not in prepared and name not in new:
+            parts.append(f"PREPARE {name} AS {body.replace('%', '%%')}")
+            new.append(name)
+        arguments = ", ".join(f"%({n})s" for n in names)
+        parts.append(f"EXECUTE {name}({arguments})" if names else f"EXECUTE {name}")
+    return ";\n".join(parts), new

@@ -10,6 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from geo import sql as geosql
+from geo.sql import MAX_PRECISION
+from parkgrid.errors import InvalidInput
 from resolvers.filters import AreaFilter, Conditions
 from resolvers.pagination import Page, PageRequest, make_page
 from resolvers.records import AreaKind, AreaMeasures, AreaRecord, record
@@ -35,6 +37,21 @@ def by_codes(conn: Connection, kind: AreaKind, codes: Sequence[str]) -> dict[str
 
 def by_ids(conn: Connection, kind: AreaKind, ids: Sequence[int]) -> dict[int, AreaRecord]:
     return {area.id: area for area in by_field(conn, kind, "id", ids)}
+
+
+MAX_TOLERANCE_M = 10_000.0
+
+
+def checked_tolerance(meters: float) -> float:
+    if not 0 <= meters <= MAX_TOLERANCE_M:
+        raise InvalidInput(f"must be between 0 and {MAX_TOLERANCE_M:.0f} metres", field="simplify")
+    return meters
+
+
+def checked_precision(precision: int) -> int:
+    if not 0 <= precision <= MAX_PRECISION:
+        raise InvalidInput(f"must be between 0 and {MAX_PRECISION}", field="precision")
+    return precision
 
 
 PARENT_TABLES: dict[AreaKind, str | None] = {"park": None, "zone": "park", "grid": "zone"}

@@ -27,12 +27,15 @@ def by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, CadreRecord]:
     return {row.id: record(CadreRecord, row) for row in rows}
 
 
-def serving_areas(
-    conn: Connection, kind: AreaKind, at: datetime, ids: Sequence[int]
-) -> dict[int, list[ServingRecord]]:
-    """Per area: its zone lead(s), grid lead(s) and its enterprises' liaisons at `at`."""
-    query = f"""
-        WITH grids AS ({grids_under(kind)}), zones AS ({zones_over(kind)}), serving AS (
+ROLE_RANK = "array_position(ARRAY['zone_lead', 'grid_lead', 'liaison'], {s}.role)"
+ROLE_ORDER = ROLE_RANK + ", {s}.cadre_id"
+
+
+def serving(kind: AreaKind, ids: str = ":ids") -> str:
+    """(area_id, cadre_id, role, targets): per area (ids: an SQL array), its zone lead(s),
+    grid lead(s) and its enterprises' liaisons at :at."""
+    return f"""
+        WITH grids AS ({grids_under(kind, ids)}), zones AS ({zones_over(kind, ids)})
         SELECT z.area_id, a.cadre_id, a.role, count(*) AS targets
         FROM zones z JOIN assignment a ON a.zone_id = z.zone_id
         WHERE a.role = 'zone_lead' AND {CURRENT} GROUP BY 1, 2, 3
@@ -44,10 +47,15 @@ def serving_areas(
         SELECT g.area_id, a.cadre_id, a.role, count(*)
         FROM grids g JOIN enterprise e ON e.grid_id = g.grid_id
         JOIN assignment a ON a.enterprise_id = e.id
-        WHERE a.role = 'liaison' AND {CURRENT} GROUP BY 1, 2, 3)
-        SELECT * FROM serving
-        ORDER BY area_id, array_position(ARRAY['zone_lead', 'grid_lead', 'liaison'], role), cadre_id
+        WHERE a.role = 'liaison' AND {CURRENT} GROUP BY 1, 2, 3
     """
+
+
+def serving_areas(
+    conn: Connection, kind: AreaKind, at: datetime, ids: Sequence[int]
+) -> dict[int, list[ServingRecord]]:
+    """Per area: its zone lead(s), grid lead(s) and its enterprises' liaisons at `at`."""
+    query = f"SELECT * FROM ({serving(kind)}) s ORDER BY s.area_id, {ROLE_ORDER.format(s='s')}"
     grouped: dict[int, list[ServingRecord]] = defaultdict(list)
     for row in conn.execute(text(query), {"ids": list(ids), "at": at}):
         grouped[row.area_id].append(record(ServingRecord, row))

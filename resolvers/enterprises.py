@@ -31,12 +31,19 @@ KNN_SLACK = 16
 class Order:
     columns: tuple[str, ...]
     key: Callable[[EnterpriseRecord], SortKey]
+    keys: tuple[tuple[str, str], ...]  # the same, as output columns of selected() and types
 
 
 ORDERS: dict[Ordering, Order] = {
-    "code": Order(("e.uscc",), lambda e: (e.uscc,)),
-    "name": Order(("e.name", "e.uscc"), lambda e: (e.name, e.uscc)),
-    "distance": Order((DISTANCE, "e.uscc"), lambda e: (e.distance_m or 0.0, e.uscc)),
+    "code": Order(("e.uscc",), lambda e: (e.uscc,), (("uscc", "text"),)),
+    "name": Order(
+        ("e.name", "e.uscc"), lambda e: (e.name, e.uscc), (("name", "text"), ("uscc", "text"))
+    ),
+    "distance": Order(
+        (DISTANCE, "e.uscc"),
+        lambda e: (e.distance_m or 0.0, e.uscc),
+        (("distance_m", "float8"), ("uscc", "text")),
+    ),
 }
 
 
@@ -54,11 +61,15 @@ def by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, EnterpriseRecord]:
     return {e.id: e for e in by_field(conn, "id", ids)}
 
 
-def ordered(where: EnterpriseFilter, ordering: Ordering, request: PageRequest) -> Conditions:
-    """The filter's conditions plus the keyset condition of the ordering."""
+def checked_order(where: EnterpriseFilter, ordering: Ordering) -> Order:
     if ordering == "distance" and where.near is None:
         raise InvalidInput("DISTANCE needs a `near` filter for its reference point", "orderBy")
-    order = ORDERS[ordering]
+    return ORDERS[ordering]
+
+
+def ordered(where: EnterpriseFilter, ordering: Ordering, request: PageRequest) -> Conditions:
+    """The filter's conditions plus the keyset condition of the ordering."""
+    order = checked_order(where, ordering)
     require_key_length(request, len(order.columns))
     conditions = where.where()
     if request.after is not None:

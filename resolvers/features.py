@@ -23,8 +23,8 @@ from sqlalchemy.engine import Connection
 from geo.sql import geojson
 from parkgrid.errors import InvalidInput
 from parkgrid.prepared import execute_scalar
-from resolvers.compiled import driver_sql
 from resolvers.filters import BBox
+from resolvers.reads.sql import driver_sql
 from resolvers.scope import (
     OPEN_ISSUE,
     area_enterprise_count,

@@ -12,10 +12,15 @@ from typing import Any
 
 from geo import sql as geosql
 from geo import validate
+from geo.shape import to_ewkb
 from geo.validate import GeometryError
-from parkgrid.errors import InvalidGeometry, InvalidInput
+from parkgrid.errors import Forbidden, InvalidGeometry, InvalidInput
 from resolvers.scope import OPEN_ISSUE
 
+ANY_GEOMETRY = (
+    "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
+)  # fmt: skip
+MAX_NEAR_METERS = 200_000.0
 Params = dict[str, Any]
 BBox = tuple[float, float, float, float]
 
@@ -229,3 +234,77 @@ class IssueFilter(InAreas):
             conditions.add("i.reported_at < :f_before", f_before=self.reported_before)
         if self.due_before is not None:
             conditions.add("i.due_date < :f_due", f_due=self.due_before)
+
+
+# The schema's filter inputs (strawberry input objects, or anything with their attributes)
+# to filters, refusing bad input by name: the one conversion both read paths use.
+
+
+def checked_geometry(value: Any, field: str) -> bytes | None:
+    if value is None:
+        return None
+    try:
+        geometry = validate.parse(value, ANY_GEOMETRY)
+        validate.check_lon_lat(geometry)
+        validate.check_valid(geometry)
+    except GeometryError as exc:
+        raise InvalidGeometry(str(exc), field=field) from exc
+    return to_ewkb(geometry)
+
+
+def checked_near(value: Any) -> Near | None:
+    if value is None:
+        return None
+    checked_point(value.lon, value.lat, "near")
+    if not 0 <= value.meters <= MAX_NEAR_METERS:
+        raise InvalidInput(f"meters must be between 0 and {MAX_NEAR_METERS:.0f}", field="near")
+    return Near(value.lon, value.lat, value.meters)
+
+
+def enterprise_filter(value: Any, staff: bool) -> EnterpriseFilter:
+    """The filter; FORBIDDEN for `withoutLiaison` without a token (assignments are not public,
+    so to an anonymous caller every enterprise would seem to lack one)."""
+    if value is None:
+        return EnterpriseFilter()
+    if value.without_liaison is not None and not staff:
+        raise Forbidden("sign in: who has a liaison is for signed-in callers",
+                        field="filter.withoutLiaison")  # fmt: skip
+    return EnterpriseFilter(
+        park=value.park, zone=value.zone, grid=value.grid,
+        bbox=checked_bbox(value.bbox, "filter.bbox"),
+        intersects=checked_geometry(value.intersects, "filter.intersects"),
+        near=checked_near(value.near), industry=value.industry,
+        has_open_issues=value.has_open_issues, without_liaison=value.without_liaison,
+        search=value.search or None,
+    )  # fmt: skip
+
+
+def area_filter(value: Any, parent: str | None) -> AreaFilter:
+    if value is None:
+        return AreaFilter(parent=parent)
+    point = value.contains_point
+    return AreaFilter(
+        parent=parent,
+        bbox=checked_bbox(value.bbox, "filter.bbox"),
+        intersects=checked_geometry(value.intersects, "filter.intersects"),
+        contains_point=checked_point(point.lon, point.lat, "filter.containsPoint")
+        if point
+        else None,
+    )
+
+
+def stored(values: list[Any] | None) -> tuple[str, ...] | None:
+    """Enum members (or their values) as the strings the database stores."""
+    return None if values is None else tuple(getattr(v, "value", v) for v in values)
+
+
+def issue_filter(value: Any, today: date) -> IssueFilter:
+    if value is None:
+        return IssueFilter(today=today)
+    return IssueFilter(
+        statuses=stored(value.status), categories=stored(value.category),
+        overdue=value.overdue, park=value.park, zone=value.zone, grid=value.grid,
+        bbox=checked_bbox(value.bbox, "filter.bbox"),
+        reported_after=value.reported_after, reported_before=value.reported_before,
+        due_before=value.due_before, today=today,
+    )  # fmt: skip

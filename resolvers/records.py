@@ -8,6 +8,8 @@ from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Row
 
+from parkgrid.errors import InvalidInput
+
 AreaKind = Literal["park", "zone", "grid"]
 AREA_KINDS: tuple[AreaKind, ...] = ("park", "zone", "grid")
 
@@ -130,3 +132,13 @@ class EventRecord:
     action: str
     changes: dict[str, Any] | None
     note: str | None
+
+
+def parse_id(value: str, field: str) -> int:
+    if not value.isdigit():
+        raise InvalidInput(f"{value!r} is not an id", field=field)
+    return int(value)
+
+
+def optional_id(value: str | None, field: str) -> int | None:
+    return None if value is None else parse_id(value, field)

@@ -11,33 +11,40 @@ TABLES: dict[AreaKind, str] = {"park": "park", "zone": "zone", "grid": "grid"}
 PARENTS: dict[AreaKind, str | None] = {"park": None, "zone": "park_id", "grid": "zone_id"}
 
 GRIDS_UNDER: dict[AreaKind, str] = {
-    "grid": "SELECT g.id AS area_id, g.id AS grid_id FROM grid g WHERE g.id = ANY(:ids)",
-    "zone": "SELECT g.zone_id AS area_id, g.id AS grid_id FROM grid g WHERE g.zone_id = ANY(:ids)",
+    "grid": "SELECT g.id AS area_id, g.id AS grid_id FROM grid g WHERE g.id = ANY({ids})",
+    "zone": "SELECT g.zone_id AS area_id, g.id AS grid_id FROM grid g WHERE g.zone_id = ANY({ids})",
     "park": (
         "SELECT z.park_id AS area_id, g.id AS grid_id FROM grid g"
-        " JOIN zone z ON z.id = g.zone_id WHERE z.park_id = ANY(:ids)"
+        " JOIN zone z ON z.id = g.zone_id WHERE z.park_id = ANY({ids})"
     ),
 }
 
 ZONES_OVER: dict[AreaKind, str] = {
-    "grid": "SELECT g.id AS area_id, g.zone_id AS zone_id FROM grid g WHERE g.id = ANY(:ids)",
-    "zone": "SELECT z.id AS area_id, z.id AS zone_id FROM zone z WHERE z.id = ANY(:ids)",
-    "park": "SELECT z.park_id AS area_id, z.id AS zone_id FROM zone z WHERE z.park_id = ANY(:ids)",
+    "grid": "SELECT g.id AS area_id, g.zone_id AS zone_id FROM grid g WHERE g.id = ANY({ids})",
+    "zone": "SELECT z.id AS area_id, z.id AS zone_id FROM zone z WHERE z.id = ANY({ids})",
+    "park": "SELECT z.park_id AS area_id, z.id AS zone_id FROM zone z WHERE z.park_id = ANY({ids})",
 }
 
 AREA_KEYS = "unnest(CAST(:ids AS bigint[])) AS k(area_id)"
 
 CURRENT = "a.valid_from <= :at AND (a.valid_to IS NULL OR a.valid_to > :at)"
 
-OPEN_ISSUE = "i.status NOT IN ('closed', 'rejected')"
+
+def is_open(alias: str) -> str:
+    """The rule for an open issue: neither closed nor rejected."""
+    return f"{alias}.status NOT IN ('closed', 'rejected')"
 
 
-def grids_under(kind: AreaKind) -> str:
-    return GRIDS_UNDER[kind]
+OPEN_ISSUE = is_open("i")
 
 
-def zones_over(kind: AreaKind) -> str:
-    return ZONES_OVER[kind]
+def grids_under(kind: AreaKind, ids: str = ":ids") -> str:
+    """(area_id, grid_id) of the grids under the areas whose ids the SQL array `ids` holds."""
+    return GRIDS_UNDER[kind].format(ids=ids)
+
+
+def zones_over(kind: AreaKind, ids: str = ":ids") -> str:
+    return ZONES_OVER[kind].format(ids=ids)
 
 
 def open_issue_count(enterprise_id: str) -> str:

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 import strawberry
 
 from geo.shape import round_coordinate
-from geo.sql import MAX_PRECISION
-from parkgrid.errors import InvalidInput
 from resolvers import areas, cadres, counts, enterprises, issues
+from resolvers.areas import checked_precision, checked_tolerance
 from resolvers.records import AreaKind, AreaMeasures, AreaRecord, ServingRecord
 from schema.connection import Connection, connection
 from schema.context import Info
@@ -35,24 +34,9 @@ IssueType = Annotated["Issue", strawberry.lazy("schema.ledger")]
 CadreType = Annotated["Cadre", strawberry.lazy("schema.people")]
 
 
-MAX_TOLERANCE_M = 10_000.0
-
-
-def checked_tolerance(meters: float) -> float:
-    if not 0 <= meters <= MAX_TOLERANCE_M:
-        raise InvalidInput(f"must be between 0 and {MAX_TOLERANCE_M:.0f} metres", field="simplify")
-    return meters
-
-
 def point_geojson(lon: float, lat: float, precision: int) -> GeoJSON:
     coordinates = [round_coordinate(lon, precision), round_coordinate(lat, precision)]
     return GeoJSON({"type": "Point", "coordinates": coordinates})
-
-
-def checked_precision(precision: int) -> int:
-    if not 0 <= precision <= MAX_PRECISION:
-        raise InvalidInput(f"must be between 0 and {MAX_PRECISION}", field="precision")
-    return precision
 
 
 @strawberry.type(description="A cadre serving an area, in one role.")

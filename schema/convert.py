@@ -7,8 +7,6 @@ from typing import Any, TypeVar
 
 import strawberry
 
-from parkgrid.errors import InvalidInput
-
 T = TypeVar("T")
 
 
@@ -23,13 +21,3 @@ def from_record(cls: type[T], record: Any, **converted: Any) -> T:
 
 def graphql_id(record: Any) -> strawberry.ID:
     return strawberry.ID(str(record.id))
-
-
-def parse_id(value: str, field: str) -> int:
-    if not value.isdigit():
-        raise InvalidInput(f"{value!r} is not an id", field=field)
-    return int(value)
-
-
-def optional_id(value: str | None, field: str) -> int | None:
-    return None if value is None else parse_id(value, field)

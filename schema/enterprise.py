@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from resolvers import cadres, events, issues
+from resolvers.areas import checked_precision
 from resolvers.records import EnterpriseRecord
-from schema.areas import Grid, Zone, checked_precision, load_area, point_geojson
+from schema.areas import Grid, Zone, load_area, point_geojson
 from schema.connection import Connection, connection
 from schema.context import Info
 from schema.convert import from_record

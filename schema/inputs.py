@@ -7,25 +7,9 @@ from enum import Enum
 
 import strawberry
 
-from geo import validate
-from geo.shape import to_ewkb
-from geo.validate import GeometryError
-from parkgrid.errors import Forbidden, InvalidGeometry, InvalidInput
-from resolvers.filters import (
-    AreaFilter,
-    EnterpriseFilter,
-    IssueFilter,
-    Near,
-    checked_bbox,
-    checked_point,
-)
+from resolvers.filters import area_filter, enterprise_filter, issue_filter
 from schema.enums import IssueCategory, IssueStatus
 from schema.scalars import GeoJSON
-
-ANY_GEOMETRY = (
-    "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
-)  # fmt: skip
-MAX_NEAR_METERS = 200_000.0
 
 
 @strawberry.enum(description="Orderings of enterprise lists.")
@@ -89,67 +73,7 @@ class IssueFilterInput:
     due_before: date | None = None
 
 
-def checked_geometry(value: GeoJSON | None, field: str) -> bytes | None:
-    if value is None:
-        return None
-    try:
-        geometry = validate.parse(value, ANY_GEOMETRY)
-        validate.check_lon_lat(geometry)
-        validate.check_valid(geometry)
-    except GeometryError as exc:
-        raise InvalidGeometry(str(exc), field=field) from exc
-    return to_ewkb(geometry)
-
-
-def checked_near(value: NearInput | None) -> Near | None:
-    if value is None:
-        return None
-    checked_point(value.lon, value.lat, "near")
-    if not 0 <= value.meters <= MAX_NEAR_METERS:
-        raise InvalidInput(f"meters must be between 0 and {MAX_NEAR_METERS:.0f}", field="near")
-    return Near(value.lon, value.lat, value.meters)
-
-
-def enterprise_filter(value: EnterpriseFilterInput | None, staff: bool) -> EnterpriseFilter:
-    """The filter; FORBIDDEN for `withoutLiaison` without a token (assignments are not public,
-    so to an anonymous caller every enterprise would seem to lack one)."""
-    if value is None:
-        return EnterpriseFilter()
-    if value.without_liaison is not None and not staff:
-        raise Forbidden("sign in: who has a liaison is for signed-in callers",
-                        field="filter.withoutLiaison")  # fmt: skip
-    return EnterpriseFilter(
-        park=value.park, zone=value.zone, grid=value.grid,
-        bbox=checked_bbox(value.bbox, "filter.bbox"),
-        intersects=checked_geometry(value.intersects, "filter.intersects"),
-        near=checked_near(value.near), industry=value.industry,
-        has_open_issues=value.has_open_issues, without_liaison=value.without_liaison,
-        search=value.search or None,
-    )  # fmt: skip
-
-
-def area_filter(value: AreaFilterInput | None, parent: str | None) -> AreaFilter:
-    if value is None:
-        return AreaFilter(parent=parent)
-    point = value.contains_point
-    return AreaFilter(
-        parent=parent,
-        bbox=checked_bbox(value.bbox, "filter.bbox"),
-        intersects=checked_geometry(value.intersects, "filter.intersects"),
-        contains_point=checked_point(point.lon, point.lat, "filter.containsPoint")
-        if point
-        else None,
-    )
-
-
-def issue_filter(value: IssueFilterInput | None, today: date) -> IssueFilter:
-    if value is None:
-        return IssueFilter(today=today)
-    return IssueFilter(
-        statuses=tuple(s.value for s in value.status) if value.status is not None else None,
-        categories=tuple(c.value for c in value.category) if value.category is not None else None,
-        overdue=value.overdue, park=value.park, zone=value.zone, grid=value.grid,
-        bbox=checked_bbox(value.bbox, "filter.bbox"),
-        reported_after=value.reported_after, reported_before=value.reported_before,
-        due_before=value.due_before, today=today,
-    )  # fmt: skip
+__all__ = [
+    "AreaFilterInput", "EnterpriseFilterInput", "EnterpriseOrder", "IssueFilterInput",
+    "NearInput", "PointInput", "area_filter", "enterprise_filter", "issue_filter",
+]  # fmt: skip

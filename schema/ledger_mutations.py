@@ -12,9 +12,8 @@ from sqlalchemy.engine import Connection
 from parkgrid.errors import InvalidInput
 from resolvers import access, ledger
 from resolvers.filters import checked_point
-from resolvers.records import IssueRecord, VisitRecord
+from resolvers.records import IssueRecord, VisitRecord, optional_id, parse_id
 from schema.context import Info
-from schema.convert import optional_id, parse_id
 from schema.enums import Duty, IssueCategory, IssueStatus, Severity
 from schema.inputs import PointInput
 from schema.ledger import Issue, Visit

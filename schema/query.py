@@ -8,11 +8,10 @@ import strawberry
 from parkgrid.errors import NotFound
 from resolvers import areas, enterprises, issues
 from resolvers.filters import checked_point
-from resolvers.records import AreaKind, AreaRecord
+from resolvers.records import AreaKind, AreaRecord, parse_id
 from schema.areas import Grid, Park, Zone
 from schema.connection import Connection, connection
 from schema.context import Info
-from schema.convert import parse_id
 from schema.coverage import CoverageQuery
 from schema.enterprise import Enterprise
 from schema.inputs import AreaFilterInput, area_filter

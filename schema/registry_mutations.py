@@ -18,11 +18,10 @@ from parkgrid.auth.principal import Principal
 from parkgrid.errors import InvalidGeometry, InvalidInput
 from parkgrid.importer.kinds import CODE_LENGTH, optional_text
 from resolvers import access, registry
-from resolvers.records import AssignmentRecord
+from resolvers.records import AssignmentRecord, parse_id
 from resolvers.registry import AreaWritten, ChildKind, EnterpriseWritten
 from schema.areas import Grid, Zone, load_area
 from schema.context import Info
-from schema.convert import parse_id
 from schema.enterprise import Enterprise
 from schema.ledger_mutations import text_required
 from schema.outcomes import AnyUserError, attempt

@@ -31,7 +31,7 @@ DEFERRED = "authorization"
 
 
 def graphql_post(scope: Scope) -> bool:
-    return bool(scope["path"] == "/graphql" and scope["method"] == "POST")
+    return bool(scope["path"] == "/graphql" and scope["method"] in ("POST", "GET"))
 
 
 class Authenticate:

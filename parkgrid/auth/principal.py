@@ -40,25 +40,49 @@ SCOPE = ", ".join(
     for name, query in SCOPE_ARRAYS.items()
 )
 
+# Why a token is refused, decided where it is read: NULL for a good token.
+REFUSAL = (
+    "CASE WHEN t.revoked_at IS NOT NULL THEN 'the token was revoked'"
+    " WHEN t.expires_at IS NOT NULL AND t.expires_at <= %(at)s THEN 'the token has expired' END"
+)
+
+
+READ_GRIDS = """'{' || array_to_string(ARRAY(
+    SELECT DISTINCT g FROM unnest(s.zone_grids || s.grids || s.liaison_grids) AS g ORDER BY g
+), ',') || '}'"""
+
+
+def granted(value: str) -> str:
+    """A setting's value for a good token; nothing for a refused one."""
+    return f"CASE WHEN s.refusal IS NULL THEN {value} ELSE '' END"
+
+
 # The token, the grids its cadre's assignments reach now, and the transaction settings the
-# scoped views read, in one statement. A refused token's settings go with the transaction.
+# scoped views read, in one statement. A refused token sets no scope, only its refusal; an
+# unknown one sets nothing (no row).
 SIGN_IN = f"""
-WITH t AS (SELECT {tokens.COLUMNS} FROM public.api_token t WHERE t.token_hash = %(digest)s),
+WITH t AS (SELECT {tokens.COLUMNS}, {REFUSAL} AS refusal
+           FROM public.api_token t WHERE t.token_hash = %(digest)s),
 s AS (SELECT t.*, {SCOPE} FROM t)
 SELECT s.*,
-  set_config('parkgrid.principal', s.role, true) AS principal_set,
-  set_config('parkgrid.cadre_id', coalesce(CAST(s.cadre_id AS text), ''), true) AS cadre_set,
-  set_config('parkgrid.actor_id', coalesce(CAST(s.cadre_id AS text), ''), true) AS actor_set,
-  set_config('parkgrid.token_id', CAST(s.id AS text), true) AS token_set,
-  set_config('parkgrid.read_grids', '{{' || array_to_string(ARRAY(
-      SELECT DISTINCT g FROM unnest(s.zone_grids || s.grids || s.liaison_grids) AS g ORDER BY g
-  ), ',') || '}}', true) AS grids_set
+  set_config('parkgrid.refusal', coalesce(s.refusal, ''), true) AS refusal_set,
+  set_config('parkgrid.principal', {granted("s.role")}, true) AS principal_set,
+  set_config('parkgrid.cadre_id', {granted("coalesce(CAST(s.cadre_id AS text), '')")}, true)
+    AS cadre_set,
+  set_config('parkgrid.actor_id', {granted("coalesce(CAST(s.cadre_id AS text), '')")}, true)
+    AS actor_set,
+  set_config('parkgrid.token_id', {granted("CAST(s.id AS text)")}, true) AS token_set,
+  set_config('parkgrid.read_grids', {granted(READ_GRIDS)}, true) AS grids_set
 FROM s
 """
+SIGNED_IN = (
+    "current_setting('parkgrid.token_id', true) AS token_id,"
+    " current_setting('parkgrid.refusal', true) AS refusal"
+)
+"""What a statement after SIGN_IN, in the same transaction, reads to learn how it went."""
 
 Ids = frozenset[int]
 SCOPE_FIELDS = ("zones", "zone_grids", "grids", "enterprises", "liaison_grids")
-TOKEN_FIELDS = tuple(tokens.Token.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
@@ -112,14 +136,16 @@ def bearer_secret(header: str) -> str:
     return secret.strip()
 
 
-def checked_token(token: tokens.Token | None, at: datetime) -> tokens.Token:
-    if token is None:
+def check_signed_in(token_id: str | None, refusal: str | None) -> None:
+    """UNAUTHENTICATED unless SIGN_IN accepted the token (its id set, no refusal)."""
+    if refusal:
+        raise Unauthenticated(refusal)
+    if not token_id:
         raise Unauthenticated("unknown token")
-    if token.revoked_at is not None:
-        raise Unauthenticated("the token was revoked")
-    if not token.valid_at(at):
-        raise Unauthenticated("the token has expired")
-    return token
+
+
+def sign_in_params(header: str, at: datetime) -> dict[str, Any]:
+    return {"digest": tokens.digest(bearer_secret(header)), "at": at}
 
 
 def principal_of_row(row: Any) -> Principal:
@@ -132,8 +158,6 @@ def authenticate(conn: Connection, header: str | None, at: datetime) -> Principa
     UNAUTHENTICATED (never anonymous). Leaves the caller's scope set in the transaction."""
     if header is None:
         return ANONYMOUS
-    digest = tokens.digest(bearer_secret(header))
-    row = prepared.execute(conn, SIGN_IN, {"digest": digest, "at": at}).first()
-    token = tokens.Token(**{k: row._mapping[k] for k in TOKEN_FIELDS}) if row else None
-    checked_token(token, at)
+    row = prepared.execute(conn, SIGN_IN, sign_in_params(header, at)).first()
+    check_signed_in(row and str(row.id), row and row.refusal)
     return principal_of_row(row)

@@ -1,0 +1,192 @@
+"""The read compiler's core: objects, relations, lists and connections as SQL that builds
+JSON, over the per-type field tables (`FIELDS`) that the `types_*` modules fill in.
+
+Every field's SQL is a function `(compiler, row alias, selection) -> SQL expression`; the
+compiler only assembles them. Nothing here knows a table: tables live with their types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from parkgrid.errors import InvalidCursor
+from resolvers.pagination import PageRequest, page_request
+from resolvers.reads import sql
+from resolvers.reads.selection import Selection
+from resolvers.reads.sql import Binder, Unsupported
+
+FieldSql = Callable[["Compiler", str, Selection], str]
+FIELDS: dict[str, dict[str, FieldSql]] = {}
+"""Per GraphQL type name, per field name: the field's SQL. One definition per field."""
+
+KEY_TYPES: dict[str, tuple[type, ...]] = {"text": (str,), "bigint": (int,), "float8": (int, float)}
+
+
+def fields_of(typename: str) -> dict[str, FieldSql]:
+    return FIELDS.setdefault(typename, {})
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Rows for a list or connection: `source` is a SELECT whose output columns the node's
+    fields read; `keys` are output columns ordering it uniquely, with their SQL types."""
+
+    node: str
+    source: str
+    keys: tuple[tuple[str, str], ...]
+    descending: bool = False
+    materialized: bool = False  # a spatially bounded source: evaluated once for page and count
+
+    def order(self, alias: str) -> str:
+        direction = " DESC" if self.descending else ""
+        return ", ".join(f"{alias}.{name}{direction}" for name, _ in self.keys)
+
+
+@dataclass
+class Compiler:
+    default_page: int
+    max_page: int
+    today: date
+    now: datetime
+    staff: bool
+    check_in_tolerance_m: float = 500.0
+    bind: Binder = field(default_factory=Binder)
+    aliases: int = 0
+    preparable: bool = True  # False when a filter's selectivity depends on its values
+    guards: list[str] = field(default_factory=list)
+
+    def alias(self, prefix: str) -> str:
+        self.aliases += 1
+        return f"{prefix}{self.aliases}"
+
+    def adopt(self, fragment: str, params: Mapping[str, Any]) -> str:
+        return self.bind.adopt(fragment, params)
+
+    def guard(self, condition: str) -> None:
+        """When `condition` holds, the request is answered field by field instead (its
+        error, such as NOT_FOUND for a parent, is the executor's to say)."""
+        self.guards.append(condition)
+
+    # objects
+
+    def object(self, typename: str, row: str, selections: tuple[Selection, ...]) -> str:
+        return sql.json_object((s.key, self.field(typename, row, s)) for s in selections)
+
+    def field(self, typename: str, row: str, s: Selection) -> str:
+        if s.name == "__typename":
+            return sql.name_literal(typename)
+        compiled = FIELDS.get(typename, {}).get(s.name)
+        if compiled is None:
+            raise Unsupported(f"{typename}.{s.name}")
+        return compiled(self, row, s)
+
+    def one(self, typename: str, table: str, where: str, s: Selection) -> str:
+        """A single related object; `where` is a condition on `{r}`, the related row."""
+        r = self.alias("r")
+        condition = where.format(r=r)
+        return f"(SELECT {self.object(typename, r, s.fields)} FROM {table} {r} WHERE {condition})"
+
+    def many(self, listing: Listing, s: Selection) -> str:
+        """A whole list (no paging), in the listing's order; [] when empty."""
+        r = self.alias("r")
+        item = self.object(listing.node, r, s.fields)
+        agg = f"json_agg({item} ORDER BY {listing.order(r)})"
+        return f"(SELECT coalesce({agg}, '[]'::json) FROM ({listing.source}) {r})"
+
+    # connections
+
+    def page(self, s: Selection) -> PageRequest:
+        first, after = s.args.get("first"), s.args.get("after")
+        return page_request(first, after, self.default_page, self.max_page)
+
+    def keyset(self, listing: Listing, request: PageRequest, row: str) -> str:
+        """The condition that continues after a cursor; refused when the cursor belongs to
+        another ordering or list."""
+        if request.after is None:
+            return "TRUE"
+        if len(request.after) != len(listing.keys):
+            raise InvalidCursor("belongs to another ordering", field="after")
+        values = []
+        for value, (_, kind) in zip(request.after, listing.keys, strict=True):
+            if isinstance(value, bool) or not isinstance(value, KEY_TYPES[kind]):
+                raise InvalidCursor("belongs to another list", field="after")
+            values.append(self.bind(value, kind))
+        columns = ", ".join(f"{row}.{name}" for name, _ in listing.keys)
+        return f"({columns}) {'<' if listing.descending else '>'} ({', '.join(values)})"
+
+    def connection(self, listing: Listing, s: Selection) -> str:
+        """A page of the listing with cursors, pageInfo and totalCount, one row even when
+        nothing matches."""
+        request = self.page(s)
+        p, x, size = self.alias("p"), self.alias("x"), self.bind(request.first, "integer")
+        source = "hit" if listing.materialized else f"({listing.source})"
+        prefix = f"WITH hit AS MATERIALIZED ({listing.source}) " if listing.materialized else ""
+        inner = (
+            f"SELECT {x}.*, row_number() OVER (ORDER BY {listing.order(x)}) AS rn"
+            f" FROM {source} {x} WHERE {self.keyset(listing, request, x)}"
+            f" ORDER BY {listing.order(x)} LIMIT {size} + 1"
+        )
+        parts = [(f.key, self.connection_field(listing, source, p, size, f)) for f in s.fields]
+        return f"({prefix}SELECT {sql.json_object(parts)} FROM ({inner}) {p} GROUP BY ())"
+
+    def connection_field(
+        self, listing: Listing, source: str, p: str, size: str, f: Selection
+    ) -> str:
+        in_page = f"FILTER (WHERE {p}.rn <= {size})"
+        cursor = sql.cursor(f"{p}.{name}" for name, _ in listing.keys)
+        if f.name in ("edges", "nodes"):
+            item = self.edge(listing, p, cursor, f) if f.name == "edges" else None
+            item = item or self.object(listing.node, p, f.fields)
+            return f"coalesce(json_agg({item} ORDER BY {p}.rn) {in_page}, '[]'::json)"
+        if f.name == "totalCount":
+            return f"(SELECT count(*) FROM {source} c)"
+        if f.name == "pageInfo":
+            info = {
+                "hasNextPage": f"count(*) > {size}",
+                "endCursor": f"(array_agg({cursor} ORDER BY {p}.rn DESC) {in_page})[1]",
+                "__typename": sql.name_literal("PageInfo"),
+            }
+            return sql.json_object((g.key, self.pick(info, g)) for g in f.fields)
+        if f.name == "__typename":
+            return sql.name_literal(f"{listing.node}Connection")
+        raise Unsupported(f.name)
+
+    def edge(self, listing: Listing, p: str, cursor: str, f: Selection) -> str:
+        parts = {
+            "cursor": cursor,
+            "__typename": sql.name_literal(f"{listing.node}Edge"),
+        }
+        pairs = [
+            (
+                g.key,
+                self.object(listing.node, p, g.fields) if g.name == "node" else self.pick(parts, g),
+            )
+            for g in f.fields
+        ]
+        return sql.json_object(pairs)
+
+    @staticmethod
+    def pick(parts: Mapping[str, str], s: Selection) -> str:
+        if s.name not in parts:
+            raise Unsupported(s.name)
+        return parts[s.name]
+
+
+def column(template: str) -> FieldSql:
+    """A field that is an expression of its row: `{t}` stands for the row's alias."""
+    return lambda _c, t, _s: template.format(t=t)
+
+
+def upper(name: str) -> FieldSql:
+    """An enum field: the schema's enum names are the stored values in capitals."""
+    return column(f"upper({{t}}.{name})")
+
+
+def timestamp(name: str) -> FieldSql:
+    return lambda _c, t, _s: sql.iso_timestamp(f"{t}.{name}")
+
+
+def identifier(name: str = "id") -> FieldSql:
+    return column(f"CAST({{t}}.{name} AS text)")

@@ -1,5 +1,6 @@
-"""Load generators: pgbench for the raw SQL, wrk for the service (/graphql, or a GET endpoint);
-both report requests/s, p50, p95."""
+"""Load generators: pgbench for the raw SQL, wrk for the servers (/graphql, or a GET endpoint);
+both report requests/s, p50, p95. wrk also counts answers carrying GraphQL errors as failures
+and keeps the first one."""
 
 from __future__ import annotations
 
@@ -31,9 +32,16 @@ function random_point()
   local col, row = p % per_row, math.floor(p / per_row)
   return {west} + col * {step} + math.random() * {size}, {south} + row * {step} + math.random() * {size}
 end
+function random_zone_code()
+  return string.format("G%03d%03d", math.random(0, parks - 1), math.random(0, zones_per_park - 1))
+end
 function random_bbox()
   local lon, lat = random_point()
   return lon, lat, lon + {bbox}, lat + {bbox}
+end
+function box_polygon(w, s, e, n)
+  return string.format('{{"type": "Polygon", "coordinates": [[[%.7f, %.7f], [%.7f, %.7f], '
+    .. '[%.7f, %.7f], [%.7f, %.7f], [%.7f, %.7f]]]}}', w, s, e, s, e, n, w, n, w, s)
 end
 function random_tile(z)
   local lon, lat = random_point()
@@ -41,14 +49,27 @@ function random_tile(z)
   local y = math.floor((1 - math.log(math.tan(r) + 1 / math.cos(r)) / math.pi) / 2 * n)
   return z, math.floor((lon + 180) / 360 * n), y
 end
-function setup(thread) thread:set("seed", math.random(1, 1000000)) end
-function init(args) math.randomseed(seed) end
+{setup}
+local threads = {{}}
+function setup(thread)
+  thread:set("seed", math.random(1, 1000000))
+  table.insert(threads, thread)
+end
+function init(args)
+  math.randomseed(seed)
+  failed, first_failure = 0, ""
+end
 {request}
 done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('RESULT {{"requests": %d, "seconds": %f, "p50_us": %f, "p95_us": %f, "errors": %d, "non2xx": %d}}\\n',
+  local e, failed, first = summary.errors, 0, ""
+  for _, thread in ipairs(threads) do
+    failed = failed + thread:get("failed")
+    if first == "" then first = thread:get("first_failure") end
+  end
+  io.write(string.format('RESULT {{"requests": %d, "seconds": %f, "p50_us": %f, "p95_us": %f, "errors": %d, "non2xx": %d, "failed": %d}}\\n',
     summary.requests, summary.duration / 1e6, latency:percentile(50), latency:percentile(95),
-    e.connect + e.read + e.write + e.timeout, e.status))
+    e.connect + e.read + e.write + e.timeout, e.status, failed))
+  io.write("FIRST_FAILURE " .. string.gsub(first, "\\n", " ") .. "\\n")
 end
 """
 
@@ -58,6 +79,13 @@ wrk.headers["Content-Type"] = "application/json"
 local query = {query}
 request = function()
   return wrk.format(nil, "/graphql", nil, '{{"query": ' .. query .. ', "variables": ' .. {variables} .. '}}')
+end
+-- an answer with GraphQL errors (PostGraphile and parkgrid both send them with status 200)
+response = function(status, headers, body)
+  if status ~= 200 or string.find(body, '"errors"', 1, true) then
+    failed = failed + 1
+    if first_failure == "" then first_failure = status .. " " .. string.sub(body, 1, 300) end
+  end
 end"""
 
 GET_REQUEST = """request = function()
@@ -71,6 +99,7 @@ class Figures:
     p50_ms: float
     p95_ms: float
     failures: int = 0
+    first_failure: str = ""  # the start of the first failed answer (wrk only)
 
 
 def ensure_tool(name: str, package: str) -> str:
@@ -92,42 +121,54 @@ def pgbench_path() -> str:
     )
 
 
-def request_lua(query: CoreQuery) -> str:
+def request_lua(query: CoreQuery, peer: bool) -> str:
     if query.path_lua:
         return GET_REQUEST.format(path=query.path_lua)
-    return GRAPHQL_REQUEST.format(
-        query=json.dumps(json.dumps(query.graphql)), variables=query.variables_lua
-    )
+    if peer:
+        graphql, variables = query.peer_graphql, query.peer_variables_lua or query.variables_lua
+    else:
+        graphql, variables = query.graphql, query.variables_lua
+    return GRAPHQL_REQUEST.format(query=json.dumps(json.dumps(graphql)), variables=variables)
 
 
-def lua_script(plan: Plan, query: CoreQuery) -> str:
-    sign_in = f'wrk.headers["Authorization"] = "Bearer {query.token}"\n' if query.token else ""
+def lua_script(plan: Plan, query: CoreQuery, peer: bool = False) -> str:
+    """The wrk script of a query: to the service, or with `peer` to PostGraphile."""
+    token = query.token and not peer
+    sign_in = f'wrk.headers["Authorization"] = "Bearer {query.token}"\n' if token else ""
     return sign_in + LUA.format(
         parks=plan.parks, zpp=plan.zones_per_park, gpz=plan.grids_per_zone, per_row=per_row(plan),
         west=WEST, south=SOUTH, step=PARK_SIZE + PARK_GAP, size=PARK_SIZE, bbox=BBOX_SIZE,
-        request=request_lua(query),
+        setup=query.lua_setup, request=request_lua(query, peer),
     )  # fmt: skip
 
 
-def run_wrk(url: str, plan: Plan, query: CoreQuery, seconds: int, connections: int) -> Figures:
+def run_wrk(
+    url: str, plan: Plan, query: CoreQuery, seconds: int, connections: int, peer: bool = False
+) -> Figures:
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(lua_script(plan, query))
+        script.write(lua_script(plan, query, peer))
         script.flush()
         command = [
             ensure_tool("wrk", "wrk"),
             "-t2",
             f"-c{connections}",
             f"-d{seconds}s",
+            "--timeout",
+            "30s",  # slow shapes (the planner's) must count, not time out at wrk's 2 s
             "-s",
             script.name,
             url,
         ]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     result = json.loads(output.split("RESULT ", 1)[1].splitlines()[0])
+    marker = "FIRST_FAILURE "
+    first = output.split(marker, 1)[1].splitlines()[0] if marker in output else ""
     return Figures(
         rps=result["requests"] / result["seconds"],
         p50_ms=result["p50_us"] / 1000, p95_ms=result["p95_us"] / 1000,
-        failures=result["errors"] + result["non2xx"],
+        # an answer with status 200 and GraphQL errors is a failure too (non2xx are in both)
+        failures=result["errors"] + max(result["non2xx"], result["failed"]),
+        first_failure=first.strip(),
     )  # fmt: skip
 
 

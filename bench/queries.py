@@ -1,9 +1,11 @@
-"""The benchmark's core queries, each as raw SQL (for pgbench) and as GraphQL (for wrk),
-both with random inputs drawn the same way over the generated province."""
+"""The benchmark's queries: raw SQL (for pgbench), GraphQL for the service and, for the core
+shapes, the same question in PostGraphile's generated schema (the peer), all with random inputs
+drawn the same way over the generated province (Lua in bench.load for wrk)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from parkgrid.generate import PARK_GAP, PARK_SIZE, SOUTH, WEST, Plan
 from resolvers import features, tiles
@@ -51,6 +53,26 @@ SELECT (SELECT count(*) FROM hit),
    FROM (SELECT * FROM hit ORDER BY uscc LIMIT 100) p);
 """
 
+# a zone's planner view: its grids, each with its counts and its 10 oldest open issues (by id,
+# as the service orders them)
+PLANNER_SQL = """\\set zid random(1, {zones})
+SELECT json_build_object('code', z.code, 'name', z.name, 'grids', (
+  SELECT json_agg(json_build_object('code', g.code, 'name', g.name,
+    'enterpriseCount', (SELECT count(*) FROM enterprise e WHERE e.grid_id = g.id),
+    'openIssueCount', (SELECT count(*) FROM issue i JOIN enterprise e ON e.id = i.enterprise_id
+                       WHERE e.grid_id = g.id AND i.status NOT IN ('closed', 'rejected')),
+    'openIssues', (SELECT json_agg(json_build_object('id', o.id, 'category', o.category,
+                     'status', o.status, 'dueDate', o.due_date,
+                     'enterprise', json_build_object('uscc', o.uscc, 'name', o.name))
+                     ORDER BY o.id)
+                   FROM (SELECT i.id, i.category, i.status, i.due_date, e.uscc, e.name
+                         FROM issue i JOIN enterprise e ON e.id = i.enterprise_id
+                         WHERE e.grid_id = g.id AND i.status NOT IN ('closed', 'rejected')
+                         ORDER BY i.id LIMIT 10) o)) ORDER BY g.code)
+  FROM (SELECT * FROM grid WHERE zone_id = z.id ORDER BY code LIMIT 100) g))
+FROM zone z WHERE z.id = :zid;
+"""
+
 GRID_DETAIL_GQL = (
     "query ($code: String!) { grid(code: $code) { code name enterpriseCount openIssueCount"
     " enterprises(first: 20) { edges { node { uscc name location } } } } }"
@@ -67,17 +89,94 @@ BBOX_GQL = (
     "query ($bbox: [Float!]!) { enterprises(filter: {bbox: $bbox}, first: 100)"
     " { totalCount edges { node { uscc name location } } } }"
 )
+PLANNER_GQL = (
+    "query ($code: String!) { zone(code: $code) { code name grids(first: 100) { edges { node {"
+    " code name enterpriseCount openIssueCount openIssues(first: 10) { edges { node {"
+    " id category status dueDate enterprise { uscc name } } } } } } } } }"
+)
+
+# the grid detail variants
+GRID_AFTER_GQL = (
+    "query ($code: String!, $after: String) { grid(code: $code) { code name enterpriseCount"
+    " openIssueCount enterprises(first: 20, after: $after)"
+    " { edges { node { uscc name location } } } } }"
+)
+NEAR_FIELDS = " { totalCount edges { node { uscc name location distanceMeters } } } }"
+NEAR_GQL = (
+    "query ($lon: Float!, $lat: Float!) { enterprises(filter:"
+    " {near: {lon: $lon, lat: $lat, meters: 500}}, first: 20)" + NEAR_FIELDS
+)
+NEAR_DISTANCE_GQL = (
+    "query ($lon: Float!, $lat: Float!) { enterprises(filter:"
+    " {near: {lon: $lon, lat: $lat, meters: 500}}, orderBy: DISTANCE, first: 20)" + NEAR_FIELDS
+)
+INTERSECTS_GQL = (
+    "query ($area: GeoJSON!) { enterprises(filter: {intersects: $area}, first: 20)"
+    " { totalCount edges { node { uscc name location } } } }"
+)
+BBOX_NAME_GQL = (
+    "query ($bbox: [Float!]!) { enterprises(filter: {bbox: $bbox}, orderBy: NAME, first: 100)"
+    " { totalCount edges { node { uscc name location } } } }"
+)
+
+# The same questions in PostGraphile v4's generated schema (@graphile/postgis and the
+# connection-filter plugins; bench/postgraphile/server.js). Counts are the totalCount of a
+# connection: PostGraphile has no cheaper count. Issues have no relation to grids, so the bench
+# adds the view bench_peer.open_issue (the open issues with their enterprise's grid_id, smart
+# comments making foreign keys to grid and enterprise): Grid.openIssuesByGridId is then a
+# connection whose totalCount is the open-issue count. See bench.run.PEER_SQL.
+PEER_GRID_DETAIL_GQL = (
+    "query ($code: String!) { gridByCode(code: $code) { code name"
+    " enterprisesByGridId(first: 20, orderBy: USCC_ASC)"
+    " { totalCount nodes { uscc name location { geojson } } }"
+    " openIssuesByGridId { totalCount } } }"
+)
+# bench_peer.locate(lon, lat) returns the grid (parkgrid_grid_for_point), its zone and park
+PEER_LOCATE_GQL = (
+    "query ($lon: Float!, $lat: Float!) { locate(lon: $lon, lat: $lat)"
+    " { code zoneByZoneId { code parkByParkId { code } } } }"
+)
+# `&&` of the point and the box: exactly "in the box, edges included", like parkgrid's bbox
+PEER_BBOX_GQL = (
+    "query ($box: GeoJSON!) { allEnterprises(filter: {location: {bboxIntersects2D: $box}},"
+    " first: 100, orderBy: USCC_ASC) { totalCount nodes { uscc name location { geojson } } } }"
+)
+PEER_PLANNER_GQL = (
+    "query ($code: String!) { zoneByCode(code: $code) { code name"
+    " gridsByZoneId(first: 100, orderBy: CODE_ASC) { nodes { code name"
+    " enterprisesByGridId { totalCount }"
+    " openIssuesByGridId(first: 10, orderBy: ID_ASC) { totalCount nodes {"
+    " id category status dueDate enterpriseByEnterpriseId { uscc name } } } } } } }"
+)
 
 
 @dataclass(frozen=True)
 class CoreQuery:
     name: str
-    sql: str
+    sql: str  # for pgbench; "" when the row has no raw SQL
     graphql: str = ""
     variables_lua: str = ""  # a Lua expression building the JSON variables
     path_lua: str = ""  # or: a Lua expression building the path of a GET request
     sample_path: str = ""  # a GET request checked before the load
     token: str = ""  # sent as a bearer token (the service's reads then run as that caller)
+    peer_graphql: str = ""  # the same question to PostGraphile; "" when not compared
+    peer_variables_lua: str = ""  # its variables; default: variables_lua
+    lua_setup: str = ""  # Lua definitions the variables need (run once per wrk thread)
+    sample: dict[str, Any] = field(default_factory=dict)  # variables for the check, over SAMPLE
+
+
+# the variables of the answer checked before each load (park 0; its first zone and grid)
+SAMPLE: dict[str, Any] = {
+    "code": "G0000000000",
+    "lon": 110.06,
+    "lat": 26.06,
+    "bbox": [110.05, 26.05, 110.05 + BBOX_SIZE, 26.05 + BBOX_SIZE],
+}
+SAMPLE["box"] = SAMPLE["area"] = {
+    "type": "Polygon",
+    "coordinates": [[[110.05, 26.05], [110.06, 26.05], [110.06, 26.06], [110.05, 26.06],
+                     [110.05, 26.05]]],
+}  # fmt: skip
 
 
 TILE_Z = 14
@@ -126,19 +225,30 @@ def point_sql(plan: Plan) -> tuple[str, str, str]:
     return POINT.format(per_row=row), LON.format(per_row=row), LAT.format(per_row=row)
 
 
+CODE_LUA = '"{\\"code\\": \\"" .. random_grid_code() .. "\\"}"'
+ZONE_LUA = '"{\\"code\\": \\"" .. random_zone_code() .. "\\"}"'
+POINT_LUA = 'string.format("{\\"lon\\": %.7f, \\"lat\\": %.7f}", random_point())'
+BBOX_LUA = 'string.format("{\\"bbox\\": [%.7f, %.7f, %.7f, %.7f]}", random_bbox())'
+
+
+def polygon_lua(name: str) -> str:
+    """Variables {name: a GeoJSON Polygon}: the box of random_bbox (about 1 km square)."""
+    return f'"{{\\"{name}\\": " .. box_polygon(random_bbox()) .. "}}"'
+
+
 def core_queries(plan: Plan) -> list[CoreQuery]:
     point, lon, lat = point_sql(plan)
     header = POINT_SQL.format(last_park=plan.parks - 1)
     bbox = BBOX_SQL.format(lon=lon, lat=lat, size=BBOX_SIZE)
     return [
         CoreQuery("grid detail", GRID_DETAIL_SQL.format(grids=plan.grid_count), GRID_DETAIL_GQL,
-                  '"{\\"code\\": \\"" .. random_grid_code() .. "\\"}"'),
-        CoreQuery("locate", header + LOCATE_SQL.format(point=point), LOCATE_GQL,
-                  'string.format("{\\"lon\\": %.7f, \\"lat\\": %.7f}", random_point())'),
+                  CODE_LUA, peer_graphql=PEER_GRID_DETAIL_GQL),
+        CoreQuery("locate", header + LOCATE_SQL.format(point=point), LOCATE_GQL, POINT_LUA,
+                  peer_graphql=PEER_LOCATE_GQL),
         CoreQuery("nearestEnterprises k=20", header + NEAREST_SQL.format(point=point),
-                  NEAREST_GQL, 'string.format("{\\"lon\\": %.7f, \\"lat\\": %.7f}", random_point())'),
-        CoreQuery("enterprises(bbox) 100", header + bbox, BBOX_GQL,
-                  'string.format("{\\"bbox\\": [%.7f, %.7f, %.7f, %.7f]}", random_bbox())'),
+                  NEAREST_GQL, POINT_LUA),
+        CoreQuery("enterprises(bbox) 100", header + bbox, BBOX_GQL, BBOX_LUA,
+                  peer_graphql=PEER_BBOX_GQL, peer_variables_lua=polygon_lua("box")),
         CoreQuery(f"enterprise tile z{TILE_Z}", tile_sql(header, lon, lat),
                   path_lua=f'string.format("/tiles/enterprises/%d/%d/%d.mvt", random_tile({TILE_Z}))',
                   sample_path=f"/tiles/enterprises/{TILE_Z}/13301/6910.mvt"),
@@ -147,4 +257,41 @@ def core_queries(plan: Plan) -> list[CoreQuery]:
                            '&bbox=%.7f,%.7f,%.7f,%.7f", random_bbox())',
                   sample_path="/ogc/collections/enterprises/items?limit=100"
                               "&bbox=110.05,26.05,110.06,26.06"),
+        CoreQuery("planner: zone, its grids, 10 open issues each",
+                  PLANNER_SQL.format(zones=plan.parks * plan.zones_per_park), PLANNER_GQL,
+                  ZONE_LUA, peer_graphql=PEER_PLANNER_GQL, sample={"code": "G000000"}),
     ]  # fmt: skip
+
+
+def variants(cursors: list[tuple[str, str]]) -> list[CoreQuery]:
+    """The service's other request shapes, without raw SQL or peer; `cursors`: (grid code,
+    the endCursor of its first page of 20 enterprises) for some grids, for the page-2 row."""
+    table = ", ".join(f'{{"{code}", "{cursor}"}}' for code, cursor in cursors)
+    page_two = (
+        f"local page_two = {{{table}}}\n"
+        "function random_page_two()\n"
+        "  local row = page_two[math.random(1, #page_two)]\n"
+        "  return row[1], row[2]\n"
+        "end"
+    )
+    first_code, first_cursor = cursors[0] if cursors else (SAMPLE["code"], "")
+    return [
+        CoreQuery("grid detail, $after: String passed null", "", GRID_AFTER_GQL,
+                  '"{\\"code\\": \\"" .. random_grid_code() .. "\\", \\"after\\": null}"',
+                  sample={"after": None}),
+        CoreQuery("grid detail page 2 (after its endCursor)", "", GRID_AFTER_GQL,
+                  'string.format("{\\"code\\": \\"%s\\", \\"after\\": \\"%s\\"}",'
+                  " random_page_two())",
+                  lua_setup=page_two, sample={"code": first_code, "after": first_cursor}),
+        CoreQuery("enterprises(near 500 m) 20 + totalCount", "", NEAR_GQL, POINT_LUA),
+        CoreQuery("enterprises(near 500 m, orderBy: DISTANCE) 20", "", NEAR_DISTANCE_GQL,
+                  POINT_LUA),
+        CoreQuery("enterprises(intersects 1 km polygon) 20", "", INTERSECTS_GQL,
+                  polygon_lua("area")),
+        CoreQuery("enterprises(bbox, orderBy: NAME) 100", "", BBOX_NAME_GQL, BBOX_LUA),
+    ]  # fmt: skip
+
+
+def signed_in(query: CoreQuery, role: str, token: str) -> CoreQuery:
+    """The same query by a signed-in caller: what reading as a caller costs."""
+    return replace(query, name=f"{query.name} ({role} token)", token=token, peer_graphql="")

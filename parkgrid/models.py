@@ -28,34 +28,19 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from geo.srid import STORAGE_SRID
-
-ASSIGNMENT_ROLES = ("zone_lead", "grid_lead", "liaison")
-DUTIES = ("policy", "liaison", "safety", "support")
-ISSUE_CATEGORIES = (
-    "recruitment",
-    "permits",
-    "construction",
-    "financing",
-    "infrastructure",
-    "safety_hazard",
-    "talent",
-    "policy",
-    "party_building",
-    "other",
+from parkgrid.vocabulary import (
+    ASSIGNMENT_ROLES,
+    DEFAULT_SEVERITY,
+    DUTIES,
+    ISSUE_CATEGORIES,
+    ISSUE_STATUSES,
+    PARTY_KINDS,
+    SEVERITIES,
+    TOKEN_ROLES,
+    all_in,
+    in_list,
+    is_open,
 )
-ISSUE_STATUSES = (
-    "reported",
-    "accepted",
-    "in_progress",
-    "resolved",
-    "verified",
-    "closed",
-    "rejected",
-)
-OPEN_STATUSES = ("reported", "accepted", "in_progress", "resolved", "verified")
-SEVERITIES = ("low", "medium", "high", "critical")
-PARTY_KINDS = ("none", "own_branch", "joint_branch")
-TOKEN_ROLES = ("admin", "viewer", "cadre")
 
 
 def area_type() -> Geometry:
@@ -68,11 +53,6 @@ def point_type() -> Geometry:
 
 def stamped_now() -> Mapped[datetime]:
     return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
-
-
-def in_list(column: str, values: tuple[str, ...]) -> str:
-    quoted = ", ".join(f"'{value}'" for value in values)
-    return f"{column} IN ({quoted})"
 
 
 ROLE_TARGETS = {"zone_lead": "zone_id", "grid_lead": "grid_id", "liaison": "enterprise_id"}
@@ -244,8 +224,7 @@ class Visit(Base):
     __tablename__ = "visit"
     __table_args__ = (
         CheckConstraint(
-            "cardinality(duties) > 0"
-            " AND duties <@ ARRAY['policy','liaison','safety','support']::text[]",
+            f"cardinality(duties) > 0 AND {all_in('duties', DUTIES)}",
             name="visit_duties_known",
         ),
         Index("visit_enterprise_at", "enterprise_id", "visited_at"),
@@ -275,14 +254,8 @@ class Issue(Base):
         ),
         Index("issue_enterprise_status", "enterprise_id", "status"),
         Index("issue_reported_at", "reported_at"),
-        Index(
-            "issue_open_enterprise",
-            "enterprise_id",
-            postgresql_where="status NOT IN ('closed', 'rejected')",
-        ),
-        Index(
-            "issue_open_due", "due_date", postgresql_where="status NOT IN ('closed', 'rejected')"
-        ),
+        Index("issue_open_enterprise", "enterprise_id", postgresql_where=is_open()),
+        Index("issue_open_due", "due_date", postgresql_where=is_open()),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -290,7 +263,7 @@ class Issue(Base):
     category: Mapped[str] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
-    severity: Mapped[str] = mapped_column(Text, server_default="medium")
+    severity: Mapped[str] = mapped_column(Text, server_default=DEFAULT_SEVERITY)
     status: Mapped[str] = mapped_column(Text, server_default="reported")
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("cadre.id", ondelete="RESTRICT"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("cadre.id", ondelete="RESTRICT"))

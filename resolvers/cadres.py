@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Row, text
 from sqlalchemy.engine import Connection
 
+from parkgrid.vocabulary import role_rank
 from resolvers.enterprises import REFERENCE
 from resolvers.records import AreaKind, AssignmentRecord, CadreRecord, ServingRecord, record
 from resolvers.scope import CURRENT, grids_under, zones_over
@@ -27,7 +28,7 @@ def by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, CadreRecord]:
     return {row.id: record(CadreRecord, row) for row in rows}
 
 
-ROLE_RANK = "array_position(ARRAY['zone_lead', 'grid_lead', 'liaison'], {s}.role)"
+ROLE_RANK = role_rank("{s}.role")  # a template: format it with the row alias s
 ROLE_ORDER = ROLE_RANK + ", {s}.cadre_id"
 
 

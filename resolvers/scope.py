@@ -5,6 +5,7 @@ outside every grid belong to no area (the coverage report lists them)."""
 
 from __future__ import annotations
 
+from parkgrid.vocabulary import is_open as is_open  # re-exported: the open-issue rule
 from resolvers.records import AreaKind
 
 TABLES: dict[AreaKind, str] = {"park": "park", "zone": "zone", "grid": "grid"}
@@ -30,12 +31,8 @@ AREA_KEYS = "unnest(CAST(:ids AS bigint[])) AS k(area_id)"
 CURRENT = "a.valid_from <= :at AND (a.valid_to IS NULL OR a.valid_to > :at)"
 
 
-def is_open(alias: str) -> str:
-    """The rule for an open issue: neither closed nor rejected."""
-    return f"{alias}.status NOT IN ('closed', 'rejected')"
-
-
 OPEN_ISSUE = is_open("i")
+"""The open-issue rule (parkgrid.vocabulary.is_open) for an issue aliased `i`."""
 
 
 def grids_under(kind: AreaKind, ids: str = ":ids") -> str:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row, text
 from sqlalchemy.engine import Connection
 
-from parkgrid.models import DUTIES, ISSUE_CATEGORIES
+from parkgrid.vocabulary import DUTIES, ISSUE_CATEGORIES
 from resolvers.issues import ISSUE_COLUMNS
 from resolvers.records import AreaKind, IssueRecord, record
 from resolvers.scope import OPEN_ISSUE, grids_under

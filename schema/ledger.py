@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from parkgrid.models import OPEN_STATUSES
+from parkgrid.vocabulary import OPEN_STATUSES
 from resolvers import enterprises, events, ledger
 from resolvers.records import EventRecord, IssueRecord, VisitRecord
 from schema.areas import point_geojson

@@ -10,6 +10,7 @@ import strawberry
 from sqlalchemy.engine import Connection
 
 from parkgrid.errors import InvalidInput
+from parkgrid.vocabulary import DEFAULT_SEVERITY
 from resolvers import access, ledger
 from resolvers.filters import checked_point
 from resolvers.records import IssueRecord, VisitRecord, optional_id, parse_id
@@ -32,6 +33,7 @@ class VisitPayload:
 
 IssueResult = Annotated[IssuePayload | AnyUserError, strawberry.union("IssueResult")]
 VisitResult = Annotated[VisitPayload | AnyUserError, strawberry.union("VisitResult")]
+REPORTED_SEVERITY = Severity(DEFAULT_SEVERITY)  # unless the reporter says otherwise
 
 
 def issue_payload(record: IssueRecord) -> IssuePayload:
@@ -81,7 +83,7 @@ class LedgerMutation:
     )
     async def report_issue(
         self, info: Info, enterprise: str, category: IssueCategory, title: str,
-        description: str | None = None, severity: Severity = Severity.MEDIUM,
+        description: str | None = None, severity: Severity = REPORTED_SEVERITY,
         reported_by: strawberry.ID | None = None, responsible_unit: str | None = None,
     ) -> IssueResult:  # fmt: skip
         who = info.context.principal

@@ -11,16 +11,14 @@ import strawberry
 from sqlalchemy.engine import Connection
 
 from parkgrid import uscc as credit_code
+from parkgrid.vocabulary import PARTY_KINDS
 from resolvers import access, party
 from schema.context import Info
+from schema.enums import members
 from schema.outcomes import AnyUserError, attempt
 
-
-@strawberry.enum(description="How an enterprise's party members are organised.")
-class PartyKind(Enum):
-    NONE = "none"
-    OWN_BRANCH = "own_branch"
-    JOINT_BRANCH = "joint_branch"
+PartyKind = Enum("PartyKind", members(PARTY_KINDS))  # type: ignore[misc]
+strawberry.enum(PartyKind, description="How an enterprise's party members are organised.")
 
 
 @strawberry.type(description="The party organisation of an enterprise.")

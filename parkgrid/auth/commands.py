@@ -10,6 +10,7 @@ from parkgrid.auth import tokens
 from parkgrid.db import one_off
 from parkgrid.errors import ParkgridError
 from parkgrid.settings import DatabaseSettings
+from parkgrid.vocabulary import TOKEN_ROLES
 
 
 def engine_url() -> str:
@@ -66,7 +67,7 @@ def guarded(args: argparse.Namespace) -> int:
 def add_tokens(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     token = commands.add_parser("token", help="API tokens").add_subparsers(required=True)
     create = token.add_parser("create", help="print a new token (shown once)")
-    create.add_argument("--role", choices=["admin", "viewer", "cadre"])
+    create.add_argument("--role", choices=TOKEN_ROLES)
     create.add_argument("--cadre", type=int, help="the cadre the token stands for")
     create.add_argument("--label")
     create.add_argument("--expires-in-days", type=float)

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from parkgrid.errors import InvalidInput, NotFound
-from parkgrid.models import TOKEN_ROLES
+from parkgrid.vocabulary import TOKEN_ROLES
 
 PREFIX = "pgt_"
 COLUMNS = "t.id, t.role, t.cadre_id, t.label, t.created_at, t.expires_at, t.revoked_at"

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from parkgrid.models import OPEN_STATUSES
 from parkgrid.settings import DEADLINE_DAYS, URGENT_HAZARD_DAYS, due_in_days
+from parkgrid.vocabulary import OPEN_STATUSES
 
 PARK_TZ = ZoneInfo("Asia/Shanghai")
 UNITS = {

@@ -14,7 +14,8 @@ from anyio import CapacityLimiter
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
 
-from parkgrid import prepared
+from parkgrid.aio import ReadPool
+from parkgrid.cluster import libpq_dsn
 from parkgrid.settings import DatabaseSettings
 
 P = ParamSpec("P")
@@ -37,6 +38,14 @@ def use_orjson(dbapi_connection: Any, _record: Any) -> None:
     psycopg2.extras.register_default_jsonb(dbapi_connection, loads=orjson.loads)
 
 
+def session_options(settings: DatabaseSettings) -> str:
+    """Every API connection's settings: the timeout, the scoped views first, short plans."""
+    return (
+        f"-c statement_timeout={settings.statement_timeout_ms}"
+        f" -c search_path={SCOPED_PATH} {SHORT_STATEMENTS}"
+    )
+
+
 def create_db_engine(settings: DatabaseSettings) -> Engine:
     """A pool of exactly `pool_size` connections; statements time out server-side."""
     engine = create_engine(
@@ -45,10 +54,7 @@ def create_db_engine(settings: DatabaseSettings) -> Engine:
         max_overflow=0,
         pool_pre_ping=False,  # a dropped connection fails once, then the pool renews
         pool_timeout=30,
-        connect_args={
-            "options": f"-c statement_timeout={settings.statement_timeout_ms}"
-            f" -c search_path={SCOPED_PATH} {SHORT_STATEMENTS}"
-        },
+        connect_args={"options": session_options(settings)},
         json_serializer=lambda value: orjson.dumps(value).decode(),
         json_deserializer=orjson.loads,
     )
@@ -68,19 +74,24 @@ class Database:
     them a read is anonymous."""
 
     def __init__(
-        self, engine: Engine, limiter: CapacityLimiter, scope: Mapping[str, str] | None = None
+        self,
+        engine: Engine,
+        limiter: CapacityLimiter,
+        reads: ReadPool,
+        scope: Mapping[str, str] | None = None,
     ) -> None:
-        self.engine = engine
-        self.limiter = limiter
+        self.engine, self.limiter, self.reads = engine, limiter, reads
         self.scope = dict(scope or {})
 
     @classmethod
     def from_settings(cls, settings: DatabaseSettings) -> Database:
-        return cls(create_db_engine(settings), CapacityLimiter(settings.pool_size))
+        dsn = libpq_dsn(settings.resolved_url())
+        reads = ReadPool(dsn, settings.pool_size, session_options(settings))
+        return cls(create_db_engine(settings), CapacityLimiter(settings.pool_size), reads)
 
     def scoped(self, scope: Mapping[str, str]) -> Database:
-        """The same pool, reading and writing as the caller the settings describe."""
-        return Database(self.engine, self.limiter, scope)
+        """The same pools, reading and writing as the caller the settings describe."""
+        return Database(self.engine, self.limiter, self.reads, scope)
 
     async def read(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -124,45 +135,13 @@ class Database:
     async def at_once(self, statements: Sequence[tuple[str, bool]], params: dict[str, Any]) -> Any:
         """The first row of the last of `statements` ((sql, preparable) pairs, sharing
         `params`), all sent in one round trip as one transaction that ends with them: no
-        BEGIN, no ROLLBACK, no ping. The caller's scope is not applied; a statement of the
-        batch sets it when it should."""
-        call = partial(self._at_once, statements, params)
-        return await anyio.to_thread.run_sync(call, limiter=self.limiter)
-
-    def _at_once(self, statements: Sequence[tuple[str, bool]], params: dict[str, Any]) -> Any:
-        attempts = int(self.limiter.total_tokens) + 1  # after a restart, every pooled one is gone
-        for attempt in range(1, attempts + 1):
-            raw = self.engine.raw_connection()
-            try:
-                return run_script(raw, statements, params)
-            except psycopg2.OperationalError:
-                raw.invalidate()  # a connection the server dropped: again on another
-                if attempt == attempts:
-                    raise
-            except psycopg2.Error:
-                raw.invalidate()  # its prepared statements are in doubt
-                raise
-            finally:
-                raw.close()
-        raise AssertionError("unreachable")
+        BEGIN, no ROLLBACK, no ping, no worker thread. The caller's scope is not applied; a
+        statement of the batch sets it when it should."""
+        return await self.reads.first_row(statements, params)
 
     def dispose(self) -> None:
+        self.reads.close()
         self.engine.dispose()
-
-
-def run_script(raw: Any, statements: Sequence[tuple[str, bool]], params: dict[str, Any]) -> Any:
-    done: set[str] = raw.info.setdefault("prepared", set())
-    text, new = prepared.script(done, statements)
-    connection = raw.driver_connection
-    connection.autocommit = True
-    try:
-        with connection.cursor(cursor_factory=psycopg2.extras.NamedTupleCursor) as cursor:
-            cursor.execute(text, params)
-            row = cursor.fetchone()
-    finally:
-        connection.autocommit = False
-    done.update(new)
-    return row
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.engine import Connection, CursorResult
@@ -27,6 +28,14 @@ def positional(sql: str) -> tuple[str, list[str]]:
 
 def statement_name(sql: str) -> str:
     return "parkgrid_" + hashlib.sha1(sql.encode()).hexdigest()[:24]
+
+
+@lru_cache(maxsize=1024)
+def prepared_form(sql: str) -> tuple[str, str, tuple[str, ...]]:
+    """The statement's name, its body with $n placeholders, and the names in order: the same
+    text (one request shape) is worked out once."""
+    body, names = positional(sql)
+    return statement_name(sql), body, tuple(names)
 
 
 def execute(conn: Connection, sql: str, params: dict[str, Any]) -> CursorResult[Any]:
@@ -58,8 +67,7 @@ def script(prepared: set[str], statements: Sequence[tuple[str, bool]]) -> tuple[
         if not preparable:
             parts.append(sql)
             continue
-        name = statement_name(sql)
-        body, names = positional(sql)
+        name, body, names = prepared_form(sql)
         if name not in prepared and name not in new:
             parts.append(f"PREPARE {name} AS {body.replace('%', '%%')}")
             new.append(name)

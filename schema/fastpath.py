@@ -8,8 +8,8 @@ usual."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -19,9 +19,13 @@ import psycopg2
 import strawberry
 from graphql import (
     ASTValidationRule,
+    FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
+    GraphQLField,
     GraphQLObjectType,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     get_named_type,
@@ -37,6 +41,7 @@ from graphql.execution.collect_fields import (
     collect_subfields,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from graphql.language import ValueNode, VariableNode
 from graphql.utilities import get_operation_ast
 from sqlalchemy.exc import SQLAlchemyError
 from strawberry.types.arguments import convert_arguments
@@ -58,6 +63,23 @@ REQUEST_KEYS = {"query", "variables", "operationName"}
 class Operation:
     node: OperationDefinitionNode
     fragments: dict[str, FragmentDetails]
+    constant: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Converted arguments of the field nodes whose arguments name no variable, by node."""
+
+
+def uses_variables(node: FieldNode) -> bool:
+    arguments = node.arguments or ()
+    return any(isinstance(n, VariableNode) for a in arguments for n in walk(a.value))
+
+
+def walk(value: ValueNode) -> Iterator[ValueNode]:
+    yield value
+    if isinstance(value, ListValueNode):
+        for item in value.values:
+            yield from walk(item)
+    elif isinstance(value, ObjectValueNode):
+        for entry in value.fields:
+            yield from walk(entry.value)
 
 
 def request_parts(request: Any) -> tuple[str, dict[str, Any], str | None] | None:
@@ -149,10 +171,7 @@ class FastPath:
         if name.startswith("__"):
             raise Unsupported("introspection")
         definition = parent.fields[name]
-        raw = get_argument_values(definition, details[0].node, variables)
-        field = definition.extensions["strawberry-definition"]
-        registry = self.strawberry.schema_converter.scalar_registry
-        args = convert_arguments(raw, field.arguments, registry, self.strawberry.config)
+        args = self.arguments(operation, definition, details[0].node, variables)
         returned = get_named_type(definition.type)
         if is_leaf_type(returned):
             return Selection(key, name, args)
@@ -164,6 +183,29 @@ class FastPath:
         )
         children = self.selections(operation, variables, returned, sub.grouped_field_set)
         return Selection(key, name, args, children)
+
+    def arguments(
+        self,
+        operation: Operation,
+        definition: GraphQLField,
+        node: FieldNode,
+        variables: VariableValues,
+    ) -> dict[str, Any]:
+        """The field's arguments as its resolver would get them; worked out once per node
+        when they name no variable."""
+        if not definition.args:
+            return {}
+        if id(node) in operation.constant:
+            return operation.constant[id(node)]
+        raw = get_argument_values(definition, node, variables)
+        field = definition.extensions["strawberry-definition"]
+        registry = self.strawberry.schema_converter.scalar_registry
+        args: dict[str, Any] = convert_arguments(
+            raw, field.arguments, registry, self.strawberry.config
+        )
+        if not uses_variables(node):
+            operation.constant[id(node)] = args
+        return args
 
     def plan(
         self, parts: tuple[str, dict[str, Any], str | None], now: datetime, signed_in: bool

@@ -86,13 +86,13 @@ def clients(demo_url: str) -> Iterator[tuple[TestClient, TestClient, list[str]]]
     with TestClient(fast) as fast_client, TestClient(slow) as slow_client:
         db = fast_client.app.state.db  # type: ignore[attr-defined]
         event.listen(db.engine, "before_cursor_execute", lambda *args: trips.append(args[2]))
-        at_once = db._at_once
+        first_row = db.reads.first_row
 
-        def recorded(statements, params):
+        async def recorded(statements, params):
             trips.append("batch")
-            return at_once(statements, params)
+            return await first_row(statements, params)
 
-        db._at_once = recorded
+        db.reads.first_row = recorded
         yield fast_client, slow_client, trips
 
 

@@ -80,3 +80,11 @@ def is_open(alias: str | None = None) -> str:
 def role_rank(column: str) -> str:
     """The rank of the role in `column`: 1 for a zone lead, then grid lead, then liaison."""
     return f"array_position(ARRAY[{sql_list(ASSIGNMENT_ROLES)}], {column})"
+
+
+def held_at(alias: str, moment: str) -> str:
+    """The rule for a current assignment: begun by `moment` (SQL) and not yet ended."""
+    return (
+        f"{alias}.valid_from <= {moment}"
+        f" AND ({alias}.valid_to IS NULL OR {alias}.valid_to > {moment})"
+    )

@@ -5,6 +5,7 @@ outside every grid belong to no area (the coverage report lists them)."""
 
 from __future__ import annotations
 
+from parkgrid.vocabulary import held_at
 from parkgrid.vocabulary import is_open as is_open  # re-exported: the open-issue rule
 from resolvers.records import AreaKind
 
@@ -28,7 +29,7 @@ ZONES_OVER: dict[AreaKind, str] = {
 
 AREA_KEYS = "unnest(CAST(:ids AS bigint[])) AS k(area_id)"
 
-CURRENT = "a.valid_from <= :at AND (a.valid_to IS NULL OR a.valid_to > :at)"
+CURRENT = held_at("a", ":at")
 
 
 OPEN_ISSUE = is_open("i")

@@ -15,30 +15,27 @@ from sqlalchemy.engine import Connection
 from parkgrid import prepared
 from parkgrid.auth import tokens
 from parkgrid.errors import Unauthenticated
+from parkgrid.vocabulary import held_at
 
 Kind = Literal["anonymous", "viewer", "cadre", "admin"]
 
-# only a cadre's token reaches grids through assignments (an admin's or viewer's may name one)
-HELD = (
-    "a.cadre_id = t.cadre_id AND a.valid_from <= %(at)s"
-    " AND (a.valid_to IS NULL OR a.valid_to > %(at)s)"
-)
+# only a cadre's token reaches grids through assignments (an admin's or viewer's may name one):
+# its assignments held now are read once (h), the scope's arrays from them
+HELD = f"""
+h AS MATERIALIZED (
+  SELECT a.role, a.zone_id, a.grid_id, a.enterprise_id FROM t
+  JOIN public.assignment a ON a.cadre_id = t.cadre_id
+  WHERE t.role = 'cadre' AND {held_at("a", "%(at)s")})"""
 SCOPE_ARRAYS = {
-    "zones": f"SELECT a.zone_id FROM public.assignment a WHERE {HELD} AND a.role = 'zone_lead'",
-    "zone_grids": "SELECT g.id FROM public.grid g WHERE g.zone_id IN (SELECT a.zone_id"
-    f" FROM public.assignment a WHERE {HELD} AND a.role = 'zone_lead')",
-    "grids": f"SELECT a.grid_id FROM public.assignment a WHERE {HELD} AND a.role = 'grid_lead'",
-    "enterprises": "SELECT a.enterprise_id FROM public.assignment a"
-    f" WHERE {HELD} AND a.role = 'liaison'",
+    "zones": "SELECT h.zone_id FROM h WHERE h.role = 'zone_lead'",
+    "zone_grids": "SELECT g.id FROM public.grid g"
+    " WHERE g.zone_id IN (SELECT h.zone_id FROM h WHERE h.role = 'zone_lead')",
+    "grids": "SELECT h.grid_id FROM h WHERE h.role = 'grid_lead'",
+    "enterprises": "SELECT h.enterprise_id FROM h WHERE h.role = 'liaison'",
     "liaison_grids": "SELECT DISTINCT e.grid_id FROM public.enterprise e"
-    f" JOIN public.assignment a ON a.enterprise_id = e.id"
-    f" WHERE {HELD} AND a.role = 'liaison' AND e.grid_id IS NOT NULL",
+    " JOIN h ON h.enterprise_id = e.id WHERE h.role = 'liaison' AND e.grid_id IS NOT NULL",
 }
-# evaluated only for a cadre's token: CASE runs the branch it takes
-SCOPE = ", ".join(
-    f"CASE WHEN t.role = 'cadre' THEN ARRAY({query}) ELSE CAST('{{}}' AS bigint[]) END AS {name}"
-    for name, query in SCOPE_ARRAYS.items()
-)
+SCOPE = ", ".join(f"ARRAY({query}) AS {name}" for name, query in SCOPE_ARRAYS.items())
 
 # Why a token is refused, decided where it is read: NULL for a good token.
 REFUSAL = (
@@ -62,7 +59,7 @@ def granted(value: str) -> str:
 # unknown one sets nothing (no row).
 SIGN_IN = f"""
 WITH t AS (SELECT {tokens.COLUMNS}, {REFUSAL} AS refusal
-           FROM public.api_token t WHERE t.token_hash = %(digest)s),
+           FROM public.api_token t WHERE t.token_hash = %(digest)s),{HELD},
 s AS (SELECT t.*, {SCOPE} FROM t)
 SELECT s.*,
   set_config('parkgrid.refusal', coalesce(s.refusal, ''), true) AS refusal_set,

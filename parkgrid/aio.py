@@ -73,8 +73,9 @@ class ReadPool:
                 try:
                     row = await self.run(pooled, statements, params)
                 except psycopg2.OperationalError:
+                    dropped = bool(pooled.connection.closed)  # not so for a timeout
                     pooled.connection.close()
-                    if attempt == self.size:
+                    if not dropped or attempt == self.size:
                         raise
                     continue
                 except BaseException:  # an error, or the client left: its state is in doubt

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from geo import sql as geosql
 from parkgrid.errors import InvalidInput
 from resolvers.filters import Conditions, EnterpriseFilter
-from resolvers.pagination import Page, PageRequest, SortKey, make_page, require_key_length
+from resolvers.pagination import Page, PageRequest, SortKey, make_page, require_key_types
 from resolvers.records import AreaKind, EnterpriseRecord, record
 from resolvers.scope import AREA_KEYS, grids_under
 
@@ -70,7 +70,7 @@ def checked_order(where: EnterpriseFilter, ordering: Ordering) -> Order:
 def ordered(where: EnterpriseFilter, ordering: Ordering, request: PageRequest) -> Conditions:
     """The filter's conditions plus the keyset condition of the ordering."""
     order = checked_order(where, ordering)
-    require_key_length(request, len(order.columns))
+    require_key_types(request, [kind for _, kind in order.keys])
     conditions = where.where()
     if request.after is not None:
         names = [f"k{n}" for n in range(len(order.columns))]

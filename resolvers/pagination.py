@@ -67,10 +67,20 @@ def page_request(first: int | None, after: str | None, default: int, cap: int) -
     return PageRequest(first=size, after=None if after is None else decode_cursor(after))
 
 
-def require_key_length(request: PageRequest, length: int) -> None:
-    """A cursor from another ordering cannot continue this one."""
-    if request.after is not None and len(request.after) != length:
+KEY_TYPES: dict[str, tuple[type, ...]] = {"text": (str,), "bigint": (int,), "float8": (int, float)}
+"""The Python types a cursor's key may hold for each SQL type of a sort column."""
+
+
+def require_key_types(request: PageRequest, types: Sequence[str]) -> None:
+    """A cursor from another ordering or list cannot continue this one: its key must have one
+    value of the right type per sort column (their SQL types)."""
+    if request.after is None:
+        return
+    if len(request.after) != len(types):
         raise InvalidCursor("belongs to another ordering", field="after")
+    for value, kind in zip(request.after, types, strict=True):
+        if isinstance(value, bool) or not isinstance(value, KEY_TYPES[kind]):
+            raise InvalidCursor("belongs to another ordering or list", field="after")
 
 
 def make_page(rows: Sequence[T], request: PageRequest, key: Callable[[T], SortKey]) -> Page[T]:

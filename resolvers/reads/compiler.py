@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from parkgrid.errors import InvalidCursor
-from resolvers.pagination import PageRequest, page_request
+from resolvers.pagination import PageRequest, page_request, require_key_types
 from resolvers.reads import sql
 from resolvers.reads.selection import Selection
 from resolvers.reads.sql import Binder, Unsupported
@@ -20,8 +19,6 @@ from resolvers.reads.sql import Binder, Unsupported
 FieldSql = Callable[["Compiler", str, Selection], str]
 FIELDS: dict[str, dict[str, FieldSql]] = {}
 """Per GraphQL type name, per field name: the field's SQL. One definition per field."""
-
-KEY_TYPES: dict[str, tuple[type, ...]] = {"text": (str,), "bigint": (int,), "float8": (int, float)}
 
 
 def fields_of(typename: str) -> dict[str, FieldSql]:
@@ -106,13 +103,11 @@ class Compiler:
         another ordering or list."""
         if request.after is None:
             return "TRUE"
-        if len(request.after) != len(listing.keys):
-            raise InvalidCursor("belongs to another ordering", field="after")
-        values = []
-        for value, (_, kind) in zip(request.after, listing.keys, strict=True):
-            if isinstance(value, bool) or not isinstance(value, KEY_TYPES[kind]):
-                raise InvalidCursor("belongs to another list", field="after")
-            values.append(self.bind(value, kind))
+        require_key_types(request, [kind for _, kind in listing.keys])
+        values = [
+            self.bind(value, kind)
+            for value, (_, kind) in zip(request.after, listing.keys, strict=True)
+        ]
         columns = ", ".join(f"{row}.{name}" for name, _ in listing.keys)
         return f"({columns}) {'<' if listing.descending else '>'} ({', '.join(values)})"
 

@@ -1,0 +1,223 @@
+"""Golden tests of the read compiler's SQL: representative request shapes, with a fixed `today`
+and `now`, compiled to the statement and parameters kept in golden/<name>.sql. A change to
+the compiler that changes a statement shows here as a diff to review; run with
+PARKGRID_UPDATE_GOLDEN=1 to write the golden files (then read them before committing).
+
+Every statement also binds every value (no user value in the text, no '%' but the
+placeholders) and runs on the demo park, answering the keys asked for."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+from sqlalchemy.engine import make_url
+
+from parkgrid.settings import ApiSettings
+from resolvers.reads.request import Limits, Plan, compile_request
+from resolvers.reads.selection import Selection
+from schema import build_schema, limit_rules
+from schema.fastpath import FastPath
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("PARKGRID_UPDATE_GOLDEN") == "1"
+NOW = datetime(2026, 3, 15, 4, 30, tzinfo=UTC)  # 12:30 in the park's time zone
+TODAY = date(2026, 3, 15)
+LIMITS = Limits(default_page=50, max_page=500, check_in_tolerance_m=500.0)
+PLACEHOLDER = re.compile(r"%\((b\d+)\)s")
+GRID = "430624101001001"
+FAR_USCC = "91430624MA0QC60PNP"
+
+
+def leaf(*names: str) -> tuple[Selection, ...]:
+    return tuple(Selection(name, name) for name in names)
+
+
+def node(name: str, *fields: Selection, key: str | None = None, **args: Any) -> Selection:
+    return Selection(key or name, name, args, fields)
+
+
+PAGE_INFO = node("pageInfo", *leaf("hasNextPage", "endCursor"))
+GRID_DETAIL = (
+    node("grid", *leaf("code", "name", "enterpriseCount"), node("zone", *leaf("code")),
+         node("enterprises", Selection("totalCount", "totalCount"), PAGE_INFO,
+              node("edges", Selection("cursor", "cursor"),
+                   node("node", *leaf("uscc", "name", "location"))),
+              first=20),
+         code=GRID),
+)  # fmt: skip
+GRID_DETAIL_QUERY = """query ($code: String!) { grid(code: $code) { code name enterpriseCount
+  zone { code } enterprises(first: 20) { totalCount pageInfo { hasNextPage endCursor }
+  edges { cursor node { uscc name location } } } } }"""
+LOCATE = (
+    node("locate", node("park", *leaf("code")), node("zone", *leaf("code", "name")),
+         node("grid", *leaf("code", "name")), lon=112.8712, lat=28.6861),
+)  # fmt: skip
+ISSUE = (
+    node("issue", *leaf("id", "title", "status", "dueDate", "overdue"),
+         node("events", *leaf("action", "occurredAt"), node("actor", *leaf("name"))),
+         node("enterprise", *leaf("uscc", "name"), node("grid", *leaf("code")),
+              node("liaison", *leaf("name"))),
+         id="424242"),
+)  # fmt: skip
+AFTER = base64.urlsafe_b64encode(json.dumps([321.25, FAR_USCC]).encode()).decode()
+QUERIES: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
+    "enterprises_bbox": (
+        "{ enterprises(filter: {bbox: [112.861, 28.671, 112.899, 28.699]}, first: 100)"
+        " { totalCount nodes { uscc name location } } }",
+        {},
+        ("112.861", "28.671", "112.899", "28.699"),
+    ),
+    "enterprises_near_distance_after": (
+        "query ($after: String) { enterprises(filter: {near: {lon: 112.9013, lat: 28.7007,"
+        " meters: 1234.5}}, orderBy: DISTANCE, first: 10, after: $after) { totalCount"
+        " pageInfo { hasNextPage endCursor } edges { cursor node { uscc distanceMeters } } } }",
+        {"after": AFTER},
+        ("112.9013", "28.7007", "1234.5", "321.25", FAR_USCC, AFTER),
+    ),
+    "planner_nested": (
+        "query ($zone: String!) { zone(code: $zone) { grids(first: 100) { nodes { code"
+        " enterpriseCount openIssueCount openIssues(first: 10) { totalCount nodes { id"
+        " enterprise { uscc name } } } } } } }",
+        {"zone": "430624101002"},
+        ("430624101002",),
+    ),
+    "grid_detail_signed_in": (GRID_DETAIL_QUERY, {"code": GRID}, (GRID,)),
+}
+TOP = {"enterprises_bbox": "enterprises", "enterprises_near_distance_after": "enterprises",
+       "planner_nested": "zone", "grid_detail_signed_in": "grid"}  # fmt: skip
+BY_HAND: dict[str, tuple[tuple[Selection, ...], tuple[str, ...]]] = {
+    "grid_detail": (GRID_DETAIL, (GRID,)),
+    "locate": (LOCATE, ("112.8712", "28.6861")),
+    "issue_events_enterprise": (ISSUE, ("424242",)),
+}
+
+
+@pytest.fixture(scope="module")
+def fastpath() -> FastPath:
+    api = ApiSettings()
+    rules = limit_rules(api)
+    return FastPath(build_schema(api, rules), api, rules, LIMITS)
+
+
+def planned(fastpath: FastPath, name: str) -> tuple[Plan, tuple[str, ...]]:
+    query, variables, literals = QUERIES[name]
+    plan = fastpath.plan((query, variables, None), NOW, name.endswith("signed_in"))
+    assert plan is not None, f"{name} did not compile"
+    return plan, literals
+
+
+def by_hand(name: str) -> tuple[Plan, tuple[str, ...]]:
+    fields, literals = BY_HAND[name]
+    return compile_request(fields, LIMITS, TODAY, NOW, staff=False), literals
+
+
+def param_line(name: str, value: Any) -> str:
+    if isinstance(value, bytes):
+        shown = value.hex()
+    elif isinstance(value, date | datetime):
+        shown = value.isoformat()
+    else:
+        shown = json.dumps(value, ensure_ascii=False)
+    return f"-- {name} {type(value).__name__} {shown}"
+
+
+def rendered(plan: Plan) -> str:
+    lines = [f"-- preparable: {str(plan.preparable).lower()}"]
+    lines += [param_line(name, value) for name, value in plan.params.items()]
+    return "\n".join([*lines, plan.sql, ""])
+
+
+def check_golden(name: str, plan: Plan) -> None:
+    path = GOLDEN / f"{name}.sql"
+    text = rendered(plan)
+    if UPDATE and (not path.exists() or path.read_text(encoding="utf-8") != text):
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"{path} is missing: run with PARKGRID_UPDATE_GOLDEN=1, then review it"
+    assert text == path.read_text(encoding="utf-8")
+
+
+def check_bound(plan: Plan, literals: tuple[str, ...]) -> None:
+    assert "%" not in PLACEHOLDER.sub("", plan.sql)
+    assert set(PLACEHOLDER.findall(plan.sql)) == set(plan.params)
+    values = {str(v) for v in plan.params.values()}
+    for literal in literals:
+        assert literal not in plan.sql, f"{literal!r} is in the SQL text"
+    assert all(literal in values for literal in literals if literal != AFTER)
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_planned_shapes_match_their_golden_sql(fastpath, name) -> None:
+    plan, literals = planned(fastpath, name)
+    check_bound(plan, literals)
+    check_golden(name, plan)
+
+
+@pytest.mark.parametrize("name", sorted(BY_HAND))
+def test_hand_built_shapes_match_their_golden_sql(name) -> None:
+    plan, literals = by_hand(name)
+    check_bound(plan, literals)
+    check_golden(name, plan)
+
+
+def test_the_schema_collects_what_is_built_by_hand(fastpath) -> None:
+    """The same grid detail from GraphQL text and from Selections built by hand compiles to
+    the same statement; signing in adds only the token columns."""
+    plan = fastpath.plan((GRID_DETAIL_QUERY, {"code": GRID}, None), NOW, False)
+    hand, _ = by_hand("grid_detail")
+    assert plan == hand
+    signed, _ = planned(fastpath, "grid_detail_signed_in")
+    assert signed.params == hand.params
+    assert signed.sql.startswith(hand.sql + ", current_setting('parkgrid.token_id', true)")
+
+
+def test_values_change_parameters_not_the_statement(fastpath) -> None:
+    """Another grid code, cursor or point: the same text (one prepared plan per shape)."""
+    query, variables, _ = QUERIES["enterprises_near_distance_after"]
+    other = base64.urlsafe_b64encode(json.dumps([7, "91430624MA24R222Q4"]).encode()).decode()
+    first = fastpath.plan((query, variables, None), NOW, False)
+    second = fastpath.plan((query, {"after": other}, None), NOW, False)
+    assert first and second and first.sql == second.sql
+    assert first.params != second.params and 7 in second.params.values()
+    grid = fastpath.plan((GRID_DETAIL_QUERY, {"code": "430624101003005"}, None), NOW, False)
+    assert grid and grid.sql == by_hand("grid_detail")[0].sql
+
+
+@pytest.fixture(scope="module")
+def database(demo_url: str) -> Iterator[Any]:
+    """A plain connection reading as the service does: through the scoped views first."""
+    url = make_url(demo_url)
+    conn = psycopg2.connect(
+        host=url.host, port=url.port, user=url.username, password=url.password,
+        dbname=url.database, options="-c search_path=parkgrid_scoped,public",
+    )  # fmt: skip
+    conn.autocommit = True
+    yield conn
+    conn.close()
+
+
+def keys(fields: tuple[Selection, ...]) -> list[str]:
+    return [s.key for s in fields]
+
+
+@pytest.mark.parametrize("name", [*sorted(QUERIES), *sorted(BY_HAND)])
+def test_golden_statements_run_and_answer_the_keys_asked(fastpath, database, name) -> None:
+    if name in BY_HAND:
+        plan, _ = by_hand(name)
+        expected = keys(BY_HAND[name][0])
+    else:
+        plan, _ = planned(fastpath, name)
+        expected = [TOP[name]]
+    with database.cursor() as cursor:
+        cursor.execute(plan.sql, plan.params)
+        data, redo, *_ = cursor.fetchone()
+    assert redo is False
+    assert list(json.loads(data)) == expected

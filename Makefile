@@ -54,7 +54,7 @@ check: lint test
 
 # MapLibre GL JS for the /map page, vendored from its npm package (committed; not needed to run).
 MAPLIBRE_VERSION ?= 5.24.1
-MAPLIBRE_DIR := parkgrid/static/vendor/maplibre-gl
+MAPLIBRE_DIR := web/static/vendor/maplibre-gl
 
 vendor-maplibre:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \

@@ -15,10 +15,10 @@ from sqlalchemy import Engine, create_engine, text
 from starlette.testclient import TestClient
 
 from parkgrid import cluster, migrate
-from parkgrid.app import create_app
 from parkgrid.auth.tokens import digest
 from parkgrid.demo import seed_demo
 from parkgrid.settings import ClusterSettings, DatabaseSettings, normalise_url
+from web.app import create_app
 
 ADMIN_TOKEN = "pgt_test-admin"
 """An admin token in every test database: functional tests call as admin; the access tests

@@ -10,9 +10,9 @@ import orjson
 import pytest
 from sqlalchemy import Engine, text
 
-from parkgrid.cli import main
 from parkgrid.importer import ImportRejected, ImportReport, import_file
 from parkgrid.uscc import check_character
+from web.cli import main
 
 EngineFor = Callable[[str], Engine]
 

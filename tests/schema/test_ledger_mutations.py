@@ -14,11 +14,11 @@ import httpx2
 import pytest
 from sqlalchemy import text
 
-from parkgrid.app import create_app
 from parkgrid.auth.tokens import digest
 from parkgrid.settings import DatabaseSettings
 from resolvers.ledger import TRANSITIONS
 from tests.conftest import add_token, app_client, graphql_client
+from web.app import create_app
 
 ENTERPRISE = "91430624MA0QC60PNP"
 RESULT = """

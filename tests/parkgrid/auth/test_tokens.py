@@ -8,8 +8,8 @@ import time
 import pytest
 from sqlalchemy import Engine, text
 
-from parkgrid.cli import main
 from tests.conftest import add_token, app_client
+from web.cli import main
 
 QUERY = "{ parks { totalCount } }"
 

@@ -11,8 +11,8 @@ import orjson
 from sqlalchemy import Engine, create_engine, text
 from starlette.testclient import TestClient
 
-from parkgrid.app import create_app
 from parkgrid.settings import ApiSettings, DatabaseSettings
+from web.app import create_app
 
 CURRENT = "a.valid_from <= now() AND (a.valid_to IS NULL OR a.valid_to > now())"
 REACH = f"""

@@ -25,7 +25,7 @@ from parkgrid.settings import ApiSettings
 from resolvers.reads.request import Limits, Plan, compile_request
 from resolvers.reads.selection import Selection
 from schema import build_schema, limit_rules
-from schema.fastpath import FastPath
+from web.compiled import FastPath
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("PARKGRID_UPDATE_GOLDEN") == "1"

@@ -1,6 +1,6 @@
 """`/map`: the park on a map, and `/static`: the page's files and the vendored MapLibre GL JS.
 
-The page is plain HTML, CSS and one script under `parkgrid/static/map/`; it draws the vector
+The page is plain HTML, CSS and one script under `web/static/map/`; it draws the vector
 tiles of `/tiles` and asks `/graphql` for details, so it needs nothing outside this service."""
 
 from __future__ import annotations

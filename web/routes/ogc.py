@@ -19,16 +19,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from parkgrid.auth.middleware import database_for
 from parkgrid.errors import InvalidInput, NotFound, ParkgridError
-from parkgrid.routes import errors
-from parkgrid.routes.errors import STATUS, Handler
-from parkgrid.routes.ogc_openapi import OPENAPI, definition
-from parkgrid.routes.query_params import typed
 from parkgrid.settings import ApiSettings
 from resolvers import features
 from resolvers.filters import BBox, checked_bbox
 from schema.context import park_today
+from web.middleware import database_for
+from web.routes import errors
+from web.routes.errors import STATUS, Handler
+from web.routes.ogc_openapi import OPENAPI, definition
+from web.routes.query_params import typed
 
 JSON, GEOJSON = "application/json", "application/geo+json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"

@@ -22,7 +22,15 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from parkgrid import migrate
-from parkgrid.auth.middleware import (
+from parkgrid.db import Database
+from parkgrid.errors import Unauthenticated
+from parkgrid.settings import ApiSettings, DatabaseSettings, LedgerSettings
+from resolvers.reads.request import Limits
+from schema import build_schema, limit_rules
+from schema.context import Context
+from schema.errors import ensure_codes
+from web.compiled import FastPath, body_parts, query_string_parts
+from web.middleware import (
     Authenticate,
     database_for,
     deferred_header,
@@ -30,18 +38,10 @@ from parkgrid.auth.middleware import (
     refusal,
     settle,
 )
-from parkgrid.db import Database
-from parkgrid.errors import Unauthenticated
-from parkgrid.routes.coverage import coverage_routes
-from parkgrid.routes.map import map_routes
-from parkgrid.routes.ogc import ogc_routes
-from parkgrid.routes.tiles import tile_routes
-from parkgrid.settings import ApiSettings, DatabaseSettings, LedgerSettings
-from resolvers.reads.request import Limits
-from schema import build_schema, limit_rules
-from schema.context import Context
-from schema.errors import ensure_codes
-from schema.fastpath import FastPath, body_parts, query_string_parts
+from web.routes.coverage import coverage_routes
+from web.routes.map import map_routes
+from web.routes.ogc import ogc_routes
+from web.routes.tiles import tile_routes
 
 
 def is_json_post(scope: Scope) -> bool:

@@ -30,7 +30,7 @@ from tests.conftest import ADMIN_TOKEN, app_client
 from tests.helpers import apt_install
 
 CHROMIUM = Path("/usr/bin/chromium")
-STATIC = PROJECT_ROOT / "parkgrid" / "static"
+STATIC = PROJECT_ROOT / "web" / "static"
 SCREENSHOTS = PROJECT_ROOT / ".data" / "screenshots"
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 WAIT_MS = 60_000
@@ -76,7 +76,7 @@ def wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
 def base(demo_url: str) -> Iterator[str]:
     """The app under uvicorn, as `parkgrid serve` runs it, on a free port."""
     port = cluster.free_port()
-    command = [sys.executable, "-m", "uvicorn", "parkgrid.app:create_app", "--factory",
+    command = [sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory",
                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
     env = {**os.environ, "DATABASE_URL": demo_url}
     server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)

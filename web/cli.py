@@ -37,7 +37,7 @@ def cmd_db_down(_: argparse.Namespace) -> int:
 
 
 def cmd_stop(_: argparse.Namespace) -> int:
-    from parkgrid.server import stop_server
+    from web.server import stop_server
 
     print("parkgrid server stopped" if stop_server() else "no parkgrid server was running")
     return cmd_db_down(_)
@@ -85,7 +85,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from parkgrid.server import serve
+    from web.server import serve
 
     serve(ServerSettings(), reload=args.reload)
     return 0

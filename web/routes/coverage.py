@@ -10,14 +10,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from parkgrid.auth.middleware import database_for, principal_of
 from parkgrid.errors import Forbidden, NotFound
-from parkgrid.routes.errors import answering
-from parkgrid.routes.query_params import typed
 from parkgrid.settings import ApiSettings
 from resolvers import coverage
 from resolvers.coverage.layers import LAYERS, feature_collection
 from schema.context import park_today
+from web.middleware import database_for, principal_of
+from web.routes.errors import answering
+from web.routes.query_params import typed
 
 GEOJSON = "application/geo+json"
 

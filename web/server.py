@@ -31,7 +31,7 @@ def serve(settings: ServerSettings, reload: bool = False) -> None:
     print(f"parkgrid: GraphQL at http://{settings.host}:{settings.port}/graphql", flush=True)
     with recorded_pid(pid_file()):
         uvicorn.run(
-            "parkgrid.app:create_app",
+            "web.app:create_app",
             factory=True,
             host=settings.host,
             port=settings.port,

@@ -15,9 +15,9 @@ from shapely.geometry import shape
 from sqlalchemy import event
 from starlette.testclient import TestClient
 
-from parkgrid.app import create_app
 from parkgrid.settings import DatabaseSettings
 from tests.conftest import ADMIN_TOKEN, app_client
+from web.app import create_app
 
 JSON, GEOJSON = "application/json", "application/geo+json"
 URL, CRS84 = "http://testserver/ogc", "http://www.opengis.net/def/crs/OGC/1.3/CRS84"

@@ -15,13 +15,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from parkgrid.auth.middleware import database_for, principal_of
 from parkgrid.errors import NotFound
-from parkgrid.routes.errors import answering
 from parkgrid.settings import ApiSettings
 from resolvers import tiles
 from resolvers.tile_cache import Tile, TileCache
 from schema.context import park_today
+from web.middleware import database_for, principal_of
+from web.routes.errors import answering
 
 MVT = "application/vnd.mapbox-vector-tile"
 

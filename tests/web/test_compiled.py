@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import event
 from starlette.testclient import TestClient
 
-from parkgrid.app import create_app
 from parkgrid.settings import ApiSettings, DatabaseSettings
+from web.app import create_app
 
 GRID = "430624101001001"
 ENTERPRISE_FIELDS = "__typename uscc name industry address location location3: location(precision: 3) grid { code zone { code } }"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from parkgrid.app import create_app
 from parkgrid.settings import DatabaseSettings
 from tests.conftest import app_client
+from web.app import create_app
 
 
 def test_health_and_readiness_on_a_migrated_database(demo_client: TestClient) -> None:

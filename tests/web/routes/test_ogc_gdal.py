@@ -19,10 +19,10 @@ import pytest
 import uvicorn
 
 from parkgrid import cluster
-from parkgrid.app import create_app
 from parkgrid.settings import DatabaseSettings
 from tests.helpers import apt_install
-from tests.parkgrid.routes.test_ogc import BBOX, ENVELOPE, OPEN
+from tests.web.routes.test_ogc import BBOX, ENVELOPE, OPEN
+from web.app import create_app
 
 
 @contextmanager

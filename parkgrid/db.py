@@ -26,9 +26,9 @@ T = TypeVar("T")
 SHORT_STATEMENTS = "-c jit=off -c max_parallel_workers_per_gather=0"
 # API reads resolve table names to the scoped views first (migration 0004); writes use public
 SCOPED_PATH = "parkgrid_scoped,public"
-SET_SCOPE = text(
+SET_SCOPE = (
     "SELECT count(set_config(k, v, true))"
-    " FROM unnest(CAST(:keys AS text[]), CAST(:values AS text[])) AS s(k, v)"
+    " FROM unnest(CAST(%(scope_keys)s AS text[]), CAST(%(scope_values)s AS text[])) AS s(k, v)"
 )
 WRITE_PATH = text("SET LOCAL search_path = public")
 
@@ -62,9 +62,13 @@ def create_db_engine(settings: DatabaseSettings) -> Engine:
     return engine
 
 
+def scope_params(scope: Mapping[str, str]) -> dict[str, list[str]]:
+    return {"scope_keys": list(scope), "scope_values": list(scope.values())}
+
+
 def apply_scope(conn: Connection, scope: Mapping[str, str]) -> None:
     if scope:
-        conn.execute(SET_SCOPE, {"keys": list(scope), "values": list(scope.values())})
+        conn.exec_driver_sql(SET_SCOPE, scope_params(scope))
 
 
 class Database:
@@ -135,8 +139,11 @@ class Database:
     async def at_once(self, statements: Sequence[tuple[str, bool]], params: dict[str, Any]) -> Any:
         """The first row of the last of `statements` ((sql, preparable) pairs, sharing
         `params`), all sent in one round trip as one transaction that ends with them: no
-        BEGIN, no ROLLBACK, no ping, no worker thread. The caller's scope is not applied; a
-        statement of the batch sets it when it should."""
+        BEGIN, no ROLLBACK, no ping, no worker thread; the caller's scope, when this
+        database has one, set by a statement sent first."""
+        if self.scope:
+            statements = [(SET_SCOPE, True), *statements]
+            params = {**params, **scope_params(self.scope)}
         return await self.reads.first_row(statements, params)
 
     def dispose(self) -> None:

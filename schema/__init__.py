@@ -21,6 +21,7 @@ from schema.errors import ErrorCodes
 from schema.limits import PageSizeLimiter
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.reading import answered_by_compiler
 from schema.scalars import SCALARS
 
 CACHE_SIZE = 512
@@ -43,7 +44,7 @@ def limit_rules(api: ApiSettings) -> list[type[ASTValidationRule]]:
 
 
 def build_schema(api: ApiSettings, limits: list[type[ASTValidationRule]]) -> strawberry.Schema:
-    return ParkSchema(
+    schema = ParkSchema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
@@ -56,3 +57,5 @@ def build_schema(api: ApiSettings, limits: list[type[ASTValidationRule]]) -> str
             lambda: ErrorCodes(should_mask_error=lambda _error: True),
         ],
     )
+    answered_by_compiler(schema._schema)
+    return schema

@@ -14,6 +14,7 @@ from parkgrid.vocabulary import DEFAULT_SEVERITY
 from resolvers import access, ledger
 from resolvers.filters import checked_point
 from resolvers.records import IssueRecord, VisitRecord, optional_id, parse_id
+from schema import reading
 from schema.context import Info
 from schema.enums import Duty, IssueCategory, IssueStatus, Severity
 from schema.inputs import PointInput
@@ -23,12 +24,20 @@ from schema.outcomes import AnyUserError, attempt
 
 @strawberry.type(description="The issue as it is after the change.")
 class IssuePayload:
-    issue: Issue
+    issue_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def issue(self, info: Info) -> Issue:
+        return await reading.entity(info, "Issue", self.issue_id)
 
 
 @strawberry.type(description="The visit as logged; a far check-in is accepted but flagged.")
 class VisitPayload:
-    visit: Visit
+    visit_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def visit(self, info: Info) -> Visit:
+        return await reading.entity(info, "Visit", self.visit_id)
 
 
 IssueResult = Annotated[IssuePayload | AnyUserError, strawberry.union("IssueResult")]
@@ -37,11 +46,11 @@ REPORTED_SEVERITY = Severity(DEFAULT_SEVERITY)  # unless the reporter says other
 
 
 def issue_payload(record: IssueRecord) -> IssuePayload:
-    return IssuePayload(issue=Issue.of(record))
+    return IssuePayload(issue_id=record.id)
 
 
 def visit_payload(record: VisitRecord) -> VisitPayload:
-    return VisitPayload(visit=Visit.of(record))
+    return VisitPayload(visit_id=record.id)
 
 
 def text_required(value: str, field: str) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from parkgrid import uscc as credit_code
 from parkgrid.vocabulary import PARTY_KINDS
 from resolvers import access, party
+from schema import reading
 from schema.context import Info
 from schema.enums import members
 from schema.outcomes import AnyUserError, attempt
@@ -42,7 +43,11 @@ async def load_organisation(info: Info, enterprise_id: int) -> PartyOrganisation
 @strawberry.type(description="The organisation as recorded.")
 class PartyOrganisationPayload:
     uscc: str
-    party_organisation: PartyOrganisation
+    enterprise_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def party_organisation(self, info: Info) -> PartyOrganisation:
+        return await reading.entity(info, "PartyOrganisation", self.enterprise_id, "enterprise_id")
 
 
 PartyOrganisationResult = Annotated[
@@ -70,8 +75,6 @@ class PartyMutation:
             return party.record_organisation(conn, code, values, today, who.cadre_id)
 
         def payload(found: party.PartyOrganisation) -> PartyOrganisationPayload:
-            return PartyOrganisationPayload(
-                uscc=code, party_organisation=PartyOrganisation.of(found)
-            )
+            return PartyOrganisationPayload(uscc=code, enterprise_id=found.enterprise_id)
 
         return await attempt(info, work, to_payload=payload)

@@ -20,7 +20,8 @@ from parkgrid.importer.kinds import CODE_LENGTH, optional_text
 from resolvers import access, registry
 from resolvers.records import AssignmentRecord, parse_id
 from resolvers.registry import AreaWritten, ChildKind, EnterpriseWritten
-from schema.areas import Grid, Zone, load_area
+from schema import reading
+from schema.areas import Grid, Zone
 from schema.context import Info
 from schema.enterprise import Enterprise
 from schema.ledger_mutations import text_required
@@ -41,16 +42,19 @@ class AssignmentLevel(Enum):
 
 @strawberry.type(description="The enterprise after the change, and its grid before it.")
 class EnterprisePayload:
-    enterprise: Enterprise
+    enterprise_id: strawberry.Private[int]
     previous_grid_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def enterprise(self, info: Info) -> Enterprise:
+        return await reading.entity(info, "Enterprise", self.enterprise_id)
 
     @strawberry.field(
         description="The grid before the change: where a moved enterprise was; null for a new"
         " one, or when it was in no grid."
     )
     async def previous_grid(self, info: Info) -> Grid | None:
-        found = await load_area(info, "grid", self.previous_grid_id)
-        return Grid.of(found) if found else None
+        return await reading.entity(info, "Grid", self.previous_grid_id)
 
 
 @strawberry.interface(description="A zone or grid written by code.")
@@ -63,17 +67,29 @@ class AreaPayload:
 
 @strawberry.type(description="The zone as it is after the change.")
 class ZonePayload(AreaPayload):
-    zone: Zone
+    zone_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def zone(self, info: Info) -> Zone:
+        return await reading.entity(info, "Zone", self.zone_id)
 
 
 @strawberry.type(description="The grid as it is after the change; its members re-derived.")
 class GridPayload(AreaPayload):
-    grid: Grid
+    grid_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def grid(self, info: Info) -> Grid:
+        return await reading.entity(info, "Grid", self.grid_id)
 
 
 @strawberry.type(description="The assignment as it is after the change.")
 class AssignmentPayload:
-    assignment: Assignment
+    assignment_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def assignment(self, info: Info) -> Assignment:
+        return await reading.entity(info, "Assignment", self.assignment_id)
 
 
 EnterpriseResult = Annotated[EnterprisePayload | AnyUserError, strawberry.union("EnterpriseResult")]
@@ -83,22 +99,23 @@ AssignmentResult = Annotated[AssignmentPayload | AnyUserError, strawberry.union(
 
 
 def enterprise_payload(written: EnterpriseWritten) -> EnterprisePayload:
-    enterprise = Enterprise.of(written.enterprise)
-    return EnterprisePayload(enterprise=enterprise, previous_grid_id=written.previous_grid_id)
+    return EnterprisePayload(
+        enterprise_id=written.enterprise.id, previous_grid_id=written.previous_grid_id
+    )
 
 
 def zone_payload(written: AreaWritten) -> ZonePayload:
-    return ZonePayload(zone=Zone.of(written.area), created=written.created,
+    return ZonePayload(zone_id=written.area.id, created=written.created,
                        enterprises_changed_grid=written.enterprises_changed_grid)  # fmt: skip
 
 
 def grid_payload(written: AreaWritten) -> GridPayload:
-    return GridPayload(grid=Grid.of(written.area), created=written.created,
+    return GridPayload(grid_id=written.area.id, created=written.created,
                        enterprises_changed_grid=written.enterprises_changed_grid)  # fmt: skip
 
 
 def assignment_payload(written: AssignmentRecord) -> AssignmentPayload:
-    return AssignmentPayload(assignment=Assignment.of(written))
+    return AssignmentPayload(assignment_id=written.id)
 
 
 def checked(read: Callable[[Any], G], value: Any, field: str) -> G:

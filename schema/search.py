@@ -5,17 +5,16 @@ from __future__ import annotations
 import strawberry
 
 from parkgrid.errors import InvalidInput
-from resolvers import cadres, enterprises, issues
+from resolvers import cadres
 from resolvers.filters import checked_point
-from schema.connection import Connection, connection
+from schema import reading
+from schema.connection import Connection
 from schema.context import Info
 from schema.enterprise import Enterprise
 from schema.inputs import (
     EnterpriseFilterInput,
     EnterpriseOrder,
     IssueFilterInput,
-    enterprise_filter,
-    issue_filter,
 )
 from schema.ledger import Issue
 from schema.people import Cadre
@@ -39,16 +38,7 @@ class SearchQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Enterprise]:
-        request, where = (
-            info.context.page(first, after),
-            enterprise_filter(filter, info.context.principal.is_staff),
-        )
-        page = await info.context.db.read(enterprises.search, where, order_by.value, request)
-
-        async def count() -> int:
-            return await info.context.db.read(enterprises.count, where)
-
-        return connection(page, Enterprise.of, count)
+        return await reading.query(info)
 
     @strawberry.field(
         description="The k enterprises nearest to a WGS 84 point (geodesic), nearest first,"
@@ -57,9 +47,7 @@ class SearchQuery:
     async def nearest_enterprises(
         self, info: Info, lon: float, lat: float, k: int = 10
     ) -> list[Enterprise]:
-        checked_point(lon, lat, "lon/lat")
-        found = await info.context.db.read(enterprises.nearest, lon, lat, checked_k(info, k))
-        return [Enterprise.of(record) for record in found]
+        return await reading.query(info)
 
     @strawberry.field(
         description="The k cadres nearest to a point, a cadre's distance being that of the"
@@ -69,7 +57,8 @@ class SearchQuery:
         checked_point(lon, lat, "lon/lat")
         moment, size = info.context.now, checked_k(info, k)
         found = await info.context.db.read(cadres.nearest, lon, lat, size, moment)
-        return [Cadre.of(record) for record in found]
+        ranked = [(cadre.id, cadre.distance_m) for cadre in found]
+        return await reading.ranked(info, ranked)
 
     @strawberry.field(description="Issues matching every condition of the filter, newest first.")
     async def issues(
@@ -79,10 +68,4 @@ class SearchQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Issue]:
-        request, where = info.context.page(first, after), issue_filter(filter, info.context.today)
-        page = await info.context.db.read(issues.search, where, request)
-
-        async def count() -> int:
-            return await info.context.db.read(issues.count, where)
-
-        return connection(page, Issue.of, count)
+        return await reading.query(info)

@@ -11,7 +11,8 @@ from parkgrid.errors import InvalidInput, NotFound
 from resolvers import areas, stats
 from resolvers.records import AreaKind, AreaRecord
 from resolvers.stats import IssueCounts, Period, Scope
-from schema.areas import AREA_TYPES, Area
+from schema import reading
+from schema.areas import Area
 from schema.context import Info
 from schema.enums import Duty, IssueCategory
 from schema.ledger import Issue
@@ -132,10 +133,14 @@ class HazardStats:
 
 @strawberry.type(description="An open issue older than the hard-case threshold.")
 class HardCase:
-    issue: Issue
+    issue_id: strawberry.Private[int]
     age_days: int = strawberry.field(
         description="Days from the reporting day to today, in the park time zone."
     )
+
+    @strawberry.field
+    async def issue(self, info: Info) -> Issue:
+        return await reading.entity(info, "Issue", self.issue_id)
 
 
 @strawberry.type(description="What came of the area's issues: outcomes recorded in the period.")
@@ -162,9 +167,11 @@ class Stats:
     hard_case_days: int
 
     @strawberry.field(description="The park, zone or grid; null for everything.")
-    def area(self) -> Area | None:
+    async def area(self, info: Info) -> Area | None:
         found = self.found_area
-        return AREA_TYPES[found.kind].of(found) if found else None
+        if found is None:
+            return None
+        return await reading.entity(info, found.kind.capitalize(), found.id)
 
     @strawberry.field
     async def visits(self, info: Info) -> VisitStats:
@@ -197,7 +204,7 @@ class Stats:
     async def hard_cases(self, info: Info, first: int | None = None) -> list[HardCase]:
         loader = info.context.loaders(stats.hard_cases, self.period, self.hard_case_days, first)
         found: tuple[stats.HardCase, ...] = await loader.load(self.scope)
-        return [HardCase(issue=Issue.of(case.issue), age_days=case.age_days) for case in found]
+        return [HardCase(issue_id=case.issue.id, age_days=case.age_days) for case in found]
 
     @strawberry.field
     async def outcomes(self, info: Info) -> OutcomeStats:

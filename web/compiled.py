@@ -8,8 +8,7 @@ usual."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -19,67 +18,28 @@ import psycopg2
 import strawberry
 from graphql import (
     ASTValidationRule,
-    FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
-    GraphQLField,
-    GraphQLObjectType,
-    ListValueNode,
-    ObjectValueNode,
-    OperationDefinitionNode,
     OperationType,
-    get_named_type,
-    is_leaf_type,
     parse,
     specified_rules,
     validate,
 )
-from graphql.execution.collect_fields import (
-    FieldDetails,
-    FragmentDetails,
-    collect_fields,
-    collect_subfields,
-)
-from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
-from graphql.language import ValueNode, VariableNode
+from graphql.execution.values import get_variable_values
 from graphql.utilities import get_operation_ast
 from sqlalchemy.exc import SQLAlchemyError
-from strawberry.types.arguments import convert_arguments
 
 from parkgrid.auth.principal import SIGN_IN, SIGNED_IN, check_signed_in, sign_in_params
 from parkgrid.db import Database
 from parkgrid.errors import ParkgridError
 from parkgrid.settings import ApiSettings
 from resolvers.reads import request as reads
-from resolvers.reads.selection import Selection
 from resolvers.reads.sql import Unsupported
 from schema.context import park_today
+from schema.selections import Collector, Operation
 
 CACHE_SIZE = 512
 REQUEST_KEYS = {"query", "variables", "operationName"}
-
-
-@dataclass(frozen=True)
-class Operation:
-    node: OperationDefinitionNode
-    fragments: dict[str, FragmentDetails]
-    constant: dict[int, dict[str, Any]] = field(default_factory=dict)
-    """Converted arguments of the field nodes whose arguments name no variable, by node."""
-
-
-def uses_variables(node: FieldNode) -> bool:
-    arguments = node.arguments or ()
-    return any(isinstance(n, VariableNode) for a in arguments for n in walk(a.value))
-
-
-def walk(value: ValueNode) -> Iterator[ValueNode]:
-    yield value
-    if isinstance(value, ListValueNode):
-        for item in value.values:
-            yield from walk(item)
-    elif isinstance(value, ObjectValueNode):
-        for entry in value.fields:
-            yield from walk(entry.value)
 
 
 def request_parts(request: Any) -> tuple[str, dict[str, Any], str | None] | None:
@@ -123,7 +83,7 @@ class FastPath:
         rules: Sequence[type[ASTValidationRule]],
         limits: reads.Limits,
     ) -> None:
-        self.strawberry, self.schema, self.api = schema, schema._schema, api
+        self.schema, self.api, self.collector = schema._schema, api, Collector(schema)
         self.rules, self.limits = (*specified_rules, *rules), limits
         self.operation = lru_cache(maxsize=CACHE_SIZE)(self.prepared)
 
@@ -139,73 +99,9 @@ class FastPath:
         if operation is None or operation.operation != OperationType.QUERY:
             return None
         fragments = {
-            d.name.value: FragmentDetails(d)
-            for d in document.definitions
-            if isinstance(d, FragmentDefinitionNode)
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        return Operation(operation, fragments)
-
-    def selections(
-        self,
-        operation: Operation,
-        variables: VariableValues,
-        parent: GraphQLObjectType,
-        grouped: Mapping[str, list[FieldDetails]],
-    ) -> tuple[Selection, ...]:
-        return tuple(
-            self.selection(operation, variables, parent, key, details)
-            for key, details in grouped.items()
-        )
-
-    def selection(
-        self,
-        operation: Operation,
-        variables: VariableValues,
-        parent: GraphQLObjectType,
-        key: str,
-        details: list[FieldDetails],
-    ) -> Selection:
-        name = details[0].node.name.value
-        if name == "__typename":
-            return Selection(key, name)
-        if name.startswith("__"):
-            raise Unsupported("introspection")
-        definition = parent.fields[name]
-        args = self.arguments(operation, definition, details[0].node, variables)
-        returned = get_named_type(definition.type)
-        if is_leaf_type(returned):
-            return Selection(key, name, args)
-        if not isinstance(returned, GraphQLObjectType):
-            raise Unsupported("abstract types")
-        node = operation.node
-        sub = collect_subfields(
-            self.schema, operation.fragments, variables, node, returned, details
-        )
-        children = self.selections(operation, variables, returned, sub.grouped_field_set)
-        return Selection(key, name, args, children)
-
-    def arguments(
-        self,
-        operation: Operation,
-        definition: GraphQLField,
-        node: FieldNode,
-        variables: VariableValues,
-    ) -> dict[str, Any]:
-        """The field's arguments as its resolver would get them; worked out once per node
-        when they name no variable."""
-        if not definition.args:
-            return {}
-        if id(node) in operation.constant:
-            return operation.constant[id(node)]
-        raw = get_argument_values(definition, node, variables)
-        field = definition.extensions["strawberry-definition"]
-        registry = self.strawberry.schema_converter.scalar_registry
-        args: dict[str, Any] = convert_arguments(
-            raw, field.arguments, registry, self.strawberry.config
-        )
-        if not uses_variables(node):
-            operation.constant[id(node)] = args
-        return args
+        return Operation.of(operation, fragments)
 
     def plan(
         self, parts: tuple[str, dict[str, Any], str | None], now: datetime, signed_in: bool
@@ -219,12 +115,7 @@ class FastPath:
         if isinstance(variables, list):
             return None
         try:
-            root = self.schema.query_type
-            assert root is not None
-            collected = collect_fields(
-                self.schema, operation.fragments, variables, root, operation.node
-            )
-            fields = self.selections(operation, variables, root, collected.grouped_field_set)
+            fields = reads.query_fields(self.collector.root(operation, variables))
             today = park_today(self.api, now)
             columns = SIGNED_IN if signed_in else ""
             return reads.compile_request(fields, self.limits, today, now, signed_in, columns)
@@ -255,4 +146,7 @@ class FastPath:
             return None
         if header is not None:
             check_signed_in(row.token_id, row.refusal)
-        return None if row.redo else b'{"data":' + row.data.encode() + b"}"
+        if any(row.guards):  # the executor says why, as it would have
+            return None
+        data: str = row.data
+        return b'{"data":' + data.encode() + b"}"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from parkgrid.errors import ParkgridError
 from resolvers.pagination import PageRequest, page_request, require_key_types
 from resolvers.reads import sql
 from resolvers.reads.selection import Selection
@@ -19,6 +20,8 @@ from resolvers.reads.sql import Binder, Unsupported
 FieldSql = Callable[["Compiler", str, Selection], str]
 FIELDS: dict[str, dict[str, FieldSql]] = {}
 """Per GraphQL type name, per field name: the field's SQL. One definition per field."""
+ROWS: dict[str, str] = {}
+"""The rows of a type where they are not its table of the same name (lower case)."""
 
 
 def fields_of(typename: str) -> dict[str, FieldSql]:
@@ -52,7 +55,7 @@ class Compiler:
     bind: Binder = field(default_factory=Binder)
     aliases: int = 0
     preparable: bool = True  # False when a filter's selectivity depends on its values
-    guards: list[str] = field(default_factory=list)
+    guards: list[tuple[str, ParkgridError]] = field(default_factory=list)
 
     def alias(self, prefix: str) -> str:
         self.aliases += 1
@@ -61,10 +64,10 @@ class Compiler:
     def adopt(self, fragment: str, params: Mapping[str, Any]) -> str:
         return self.bind.adopt(fragment, params)
 
-    def guard(self, condition: str) -> None:
-        """When `condition` holds, the request is answered field by field instead (its
-        error, such as NOT_FOUND for a parent, is the executor's to say)."""
-        self.guards.append(condition)
+    def guard(self, condition: str, error: ParkgridError) -> None:
+        """When `condition` holds, the answer is `error` (NOT_FOUND for a parent, say): a
+        statement cannot raise a GraphQL error, so it says which guards held."""
+        self.guards.append((condition, error))
 
     # objects
 

@@ -1,15 +1,21 @@
-"""A whole read request as one statement: compile, then run (prepared per shape)."""
+"""A read as one statement: the fields asked (whole requests, or one field the executor is
+resolving) compiled to one SELECT of their JSON, prepared per shape."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from parkgrid.errors import ParkgridError
 from resolvers.reads import roots, types_areas, types_enterprise, types_ledger  # noqa: F401
 from resolvers.reads.compiler import Compiler
 from resolvers.reads.selection import Selection
 from resolvers.reads.sql import json_object
+
+Builder = Callable[[Compiler], str]
+"""An answer's part: the SQL expression of one response key."""
 
 
 @dataclass(frozen=True)
@@ -17,6 +23,11 @@ class Plan:
     sql: str
     params: dict[str, Any]
     preparable: bool
+    guards: tuple[ParkgridError, ...] = ()
+
+    def refusal(self, fired: Sequence[bool]) -> ParkgridError | None:
+        """The error of the first guard that held (the statement's `guards` column)."""
+        return next((e for e, held in zip(self.guards, fired, strict=True) if held), None)
 
 
 @dataclass(frozen=True)
@@ -26,23 +37,33 @@ class Limits:
     check_in_tolerance_m: float
 
 
+def query_fields(selections: Sequence[Selection]) -> list[tuple[str, Builder]]:
+    """The Query type's fields as parts of the answer."""
+    return [(s.key, query_field(s)) for s in selections]
+
+
+def query_field(s: Selection) -> Builder:
+    return lambda c: c.field("Query", "q", s)
+
+
 def compile_request(
-    fields: tuple[Selection, ...],
+    parts: Sequence[tuple[str, Builder]],
     limits: Limits,
     today: date,
     now: datetime,
     staff: bool,
     columns: str = "",
 ) -> Plan:
-    """The SQL and parameters of the whole answer: its JSON text, and whether the request
-    must be executed field by field after all (a guard held), and any further `columns`.
-    Raises Unsupported, or the
-    ParkgridError a field's arguments deserve."""
+    """The SQL and parameters of the answer: its JSON text (`data`), which of its guards held
+    (`guards`), and any further `columns`. Raises Unsupported, or the ParkgridError a field's
+    arguments deserve."""
     compiler = Compiler(
         default_page=limits.default_page, max_page=limits.max_page, today=today, now=now,
         staff=staff, check_in_tolerance_m=limits.check_in_tolerance_m,
     )  # fmt: skip
-    data = json_object((s.key, compiler.field("Query", "q", s)) for s in fields)
-    redo = " OR ".join(compiler.guards) or "false"
-    statement = f"SELECT {data}::text AS data, {redo} AS redo{', ' + columns if columns else ''}"
-    return Plan(statement, compiler.bind.params, compiler.preparable)
+    data = json_object((key, build(compiler)) for key, build in parts)
+    guards = f"ARRAY[{', '.join(g for g, _ in compiler.guards)}]::boolean[]"
+    extra = f", {columns}" if columns else ""
+    statement = f"SELECT {data}::text AS data, {guards} AS guards{extra}"
+    errors = tuple(error for _, error in compiler.guards)
+    return Plan(statement, compiler.bind.params, compiler.preparable, errors)

@@ -6,7 +6,7 @@ field by field."""
 
 from __future__ import annotations
 
-from parkgrid.errors import InvalidInput
+from parkgrid.errors import InvalidInput, NotFound
 from resolvers.areas import located
 from resolvers.enterprises import knn_candidates, nearest_sql
 from resolvers.filters import checked_point, enterprise_filter, issue_filter
@@ -14,7 +14,7 @@ from resolvers.reads.compiler import Compiler, FieldSql, Listing, fields_of
 from resolvers.reads.selection import Selection
 from resolvers.reads.sql import json_object, name_literal
 from resolvers.reads.types_areas import TYPENAMES, area_listing
-from resolvers.reads.types_enterprise import enterprise, enterprise_listing
+from resolvers.reads.types_enterprise import CADRE_ROWS, enterprise, enterprise_listing
 from resolvers.records import AREA_KINDS, AreaKind, parse_id
 
 PARENT_OF: dict[AreaKind, tuple[str, str]] = {
@@ -41,7 +41,8 @@ def listed(kind: AreaKind) -> FieldSql:
         code = s.arg(parent_table) if parent_table else None
         if code is not None:
             bound = c.bind(str(code), "text")
-            c.guard(f"NOT EXISTS (SELECT 1 FROM {parent_table} WHERE code = {bound})")
+            missing = NotFound(f"no {parent_table} has code {code!r}", field=parent_table)
+            c.guard(f"NOT EXISTS (SELECT 1 FROM {parent_table} WHERE code = {bound})", missing)
             scope = f"t.{column} IN (SELECT id FROM {parent_table} WHERE code = {bound})"
         return c.connection(area_listing(c, kind, s, scope), s)
 
@@ -114,6 +115,6 @@ query.update({
     "nearestEnterprises": nearest,
     "locate": locate,
     "issue": by_id("Issue", "issue"),
-    "cadre": by_id("Cadre", "cadre"),
+    "cadre": by_id("Cadre", CADRE_ROWS),
     "issues": issues,
 })  # fmt: skip

@@ -15,7 +15,7 @@ from resolvers.reads.compiler import (
     upper,
 )
 from resolvers.reads.selection import Selection
-from resolvers.reads.types_enterprise import enterprise_listing, point
+from resolvers.reads.types_enterprise import CADRE_ROWS, enterprise_listing, point
 from resolvers.records import AreaKind
 from resolvers.scope import OPEN_ISSUE, PARENTS, grids_under
 
@@ -158,5 +158,5 @@ fields_of("ServingCadre").update({
     "name": column("(SELECT c.name FROM cadre c WHERE c.id = {t}.cadre_id)"),
     "role": upper("role"),
     "targets": column("{t}.targets"),
-    "cadre": lambda c, t, s: c.one("Cadre", "cadre", f"{{r}}.id = {t}.cadre_id", s),
+    "cadre": lambda c, t, s: c.one("Cadre", CADRE_ROWS, f"{{r}}.id = {t}.cadre_id", s),
 })  # fmt: skip

@@ -6,13 +6,16 @@ from geo.shape import decimal_scale
 from resolvers.areas import checked_precision
 from resolvers.enterprises import DISTANCE, Ordering, checked_order
 from resolvers.filters import EnterpriseFilter
-from resolvers.reads.compiler import Compiler, FieldSql, Listing, column, fields_of, upper
+from resolvers.reads.compiler import ROWS, Compiler, FieldSql, Listing, column, fields_of, upper
 from resolvers.reads.selection import Selection
 from resolvers.scope import CURRENT
 
 BY_ID = (("id", "bigint"),)
 ENTERPRISE_ROWS = "(SELECT e.*, NULL::float8 AS distance_m FROM enterprise e)"
 """Enterprises as a relation reaches them: no reference point, so no distance."""
+CADRE_ROWS = "(SELECT c.*, NULL::float8 AS distance_m FROM cadre c)"
+"""Cadres likewise (nearestCadres alone gives a distance)."""
+ROWS.update(Enterprise=ENTERPRISE_ROWS, Cadre=CADRE_ROWS, PartyOrganisation="party_organisation")
 
 
 def point(c: Compiler, geometry: str, precision: int) -> str:
@@ -53,7 +56,7 @@ def liaison(c: Compiler, t: str, s: Selection) -> str:
         f"SELECT a.cadre_id FROM assignment a WHERE a.enterprise_id = {t}.id"
         f" AND a.role = 'liaison' AND {current} ORDER BY a.id DESC LIMIT 1"
     )
-    return c.one("Cadre", "cadre", f"{{r}}.id = ({held})", s)
+    return c.one("Cadre", CADRE_ROWS, f"{{r}}.id = ({held})", s)
 
 
 def children(node: str, table: str) -> FieldSql:

@@ -13,12 +13,12 @@ from resolvers.reads.compiler import (
     upper,
 )
 from resolvers.reads.selection import Selection
-from resolvers.reads.types_enterprise import BY_ID, enterprise, point
+from resolvers.reads.types_enterprise import BY_ID, CADRE_ROWS, enterprise, point
 from resolvers.scope import CURRENT, is_open, overdue
 
 
 def cadre(reference: str) -> FieldSql:
-    return lambda c, t, s: c.one("Cadre", "cadre", f"{{r}}.id = {t}.{reference}", s)
+    return lambda c, t, s: c.one("Cadre", CADRE_ROWS, f"{{r}}.id = {t}.{reference}", s)
 
 
 def events_of(subject: str) -> FieldSql:
@@ -99,7 +99,7 @@ fields_of("Cadre").update({
     "title": column("{t}.title"),
     "unit": column("{t}.unit"),
     "phone": column("{t}.phone"),
-    "distanceMeters": column("NULL::float8"),
+    "distanceMeters": column("{t}.distance_m"),
     "assignments": assignments,
 })  # fmt: skip
 
@@ -112,3 +112,13 @@ fields_of("Assignment").update({
     "grid": lambda c, t, s: c.one("Grid", "grid", f"{{r}}.id = {t}.grid_id", s),
     "enterprise": lambda c, t, s: enterprise(c, f"{{r}}.id = {t}.enterprise_id", s),
 })  # fmt: skip
+
+
+def cadres_at(c: Compiler, ids: list[int], distances: list[float | None], s: Selection) -> str:
+    """Cadres in the order given, each at its distance (the rows nearestCadres ranks)."""
+    given = f"unnest({c.bind(ids, 'bigint[]')}, {c.bind(distances, 'float8[]')})"
+    source = (
+        f"SELECT k.*, d.distance_m, d.n FROM {given} WITH ORDINALITY AS d(id, distance_m, n)"
+        " JOIN cadre k ON k.id = d.id"
+    )
+    return c.many(Listing("Cadre", source, (("n", "bigint"),)), s)

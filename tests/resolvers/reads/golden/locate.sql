@@ -18,4 +18,4 @@ park_hit AS (
     WHERE k.id = coalesce(
         (SELECT park_id FROM zone_hit),
         (SELECT k2.id FROM park k2 WHERE ST_Covers(k2.boundary, p.geom) ORDER BY k2.code LIMIT 1))
-) SELECT json_build_object('park'::text, (SELECT json_build_object('code'::text, r1.code) FROM park r1 WHERE r1.id = (SELECT id FROM park_hit)), 'zone'::text, (SELECT json_build_object('code'::text, r2.code, 'name'::text, r2.name) FROM zone r2 WHERE r2.id = (SELECT id FROM zone_hit)), 'grid'::text, (SELECT json_build_object('code'::text, r3.code, 'name'::text, r3.name) FROM grid r3 WHERE r3.id = (SELECT id FROM grid_hit)))))::text AS data, false AS redo
+) SELECT json_build_object('park'::text, (SELECT json_build_object('code'::text, r1.code) FROM park r1 WHERE r1.id = (SELECT id FROM park_hit)), 'zone'::text, (SELECT json_build_object('code'::text, r2.code, 'name'::text, r2.name) FROM zone r2 WHERE r2.id = (SELECT id FROM zone_hit)), 'grid'::text, (SELECT json_build_object('code'::text, r3.code, 'name'::text, r3.name) FROM grid r3 WHERE r3.id = (SELECT id FROM grid_hit)))))::text AS data, ARRAY[]::boolean[] AS guards

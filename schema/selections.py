@@ -1,0 +1,154 @@
+"""GraphQL fields to the read compiler's `Selection` trees, as graphql-core collects them
+(fragments, @skip/@include, aliases) with arguments coerced by the schema and converted by
+strawberry: the same values a resolver would get. Used for whole requests (web.compiled) and
+for a field the executor is resolving (schema.reading)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    ListValueNode,
+    ObjectValueNode,
+    OperationDefinitionNode,
+    get_named_type,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import (
+    FieldDetails,
+    FragmentDetails,
+    collect_fields,
+    collect_subfields,
+)
+from graphql.execution.values import VariableValues, get_argument_values
+from graphql.language import ValueNode, VariableNode
+from strawberry.types.arguments import convert_arguments
+
+from resolvers.reads.selection import Selection
+from resolvers.reads.sql import Unsupported
+
+
+@dataclass(frozen=True)
+class Operation:
+    node: OperationDefinitionNode
+    fragments: dict[str, FragmentDetails]
+    constant: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Converted arguments of the field nodes whose arguments name no variable, by node."""
+
+    @classmethod
+    def of(
+        cls, node: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
+    ) -> Operation:
+        return cls(node, {name: FragmentDetails(d) for name, d in fragments.items()})
+
+
+def uses_variables(node: FieldNode) -> bool:
+    arguments = node.arguments or ()
+    return any(isinstance(n, VariableNode) for a in arguments for n in walk(a.value))
+
+
+def walk(value: ValueNode) -> Iterator[ValueNode]:
+    yield value
+    if isinstance(value, ListValueNode):
+        for item in value.values:
+            yield from walk(item)
+    elif isinstance(value, ObjectValueNode):
+        for entry in value.fields:
+            yield from walk(entry.value)
+
+
+class Collector:
+    """Builds selections for one strawberry schema."""
+
+    def __init__(self, schema: strawberry.Schema) -> None:
+        self.strawberry, self.schema = schema, schema._schema
+
+    def root(self, operation: Operation, variables: VariableValues) -> tuple[Selection, ...]:
+        """The selections of a query operation."""
+        root = self.schema.query_type
+        assert root is not None
+        found = collect_fields(self.schema, operation.fragments, variables, root, operation.node)
+        return self.selections(operation, variables, root, found.grouped_field_set)
+
+    def resolving(
+        self, info: GraphQLResolveInfo[Any], runtime: GraphQLObjectType | None = None
+    ) -> Selection:
+        """The field the executor is resolving, with its subtree (`runtime`: the concrete
+        type of an abstract field's value)."""
+        operation = Operation.of(info.operation, info.fragments)
+        details = [FieldDetails(node, None) for node in info.field_nodes]
+        variables = info.variable_values
+        if isinstance(variables, dict):  # as strawberry hands them on: already coerced
+            variables = VariableValues(sources={}, coerced=variables)
+        key = str(info.path.key)
+        return self.selection(operation, variables, info.parent_type, key, details, runtime)
+
+    def selections(
+        self,
+        operation: Operation,
+        variables: VariableValues,
+        parent: GraphQLObjectType,
+        grouped: Mapping[str, list[FieldDetails]],
+    ) -> tuple[Selection, ...]:
+        return tuple(
+            self.selection(operation, variables, parent, key, details)
+            for key, details in grouped.items()
+        )
+
+    def selection(
+        self,
+        operation: Operation,
+        variables: VariableValues,
+        parent: GraphQLObjectType,
+        key: str,
+        details: list[FieldDetails],
+        runtime: GraphQLObjectType | None = None,
+    ) -> Selection:
+        name = details[0].node.name.value
+        if name == "__typename":
+            return Selection(key, name)
+        if name.startswith("__"):
+            raise Unsupported("introspection")
+        definition = parent.fields[name]
+        args = self.arguments(operation, definition, details[0].node, variables)
+        returned = runtime or get_named_type(definition.type)
+        if is_leaf_type(returned):
+            return Selection(key, name, args)
+        if not isinstance(returned, GraphQLObjectType):
+            raise Unsupported("abstract types")
+        sub = collect_subfields(
+            self.schema, operation.fragments, variables, operation.node, returned, details
+        )
+        children = self.selections(operation, variables, returned, sub.grouped_field_set)
+        return Selection(key, name, args, children)
+
+    def arguments(
+        self,
+        operation: Operation,
+        definition: GraphQLField,
+        node: FieldNode,
+        variables: VariableValues,
+    ) -> dict[str, Any]:
+        """The field's arguments as its resolver would get them; worked out once per node
+        when they name no variable."""
+        if not definition.args:
+            return {}
+        if id(node) in operation.constant:
+            return operation.constant[id(node)]
+        raw = get_argument_values(definition, node, variables)
+        strawberry_field = definition.extensions["strawberry-definition"]
+        registry = self.strawberry.schema_converter.scalar_registry
+        args: dict[str, Any] = convert_arguments(
+            raw, strawberry_field.arguments, registry, self.strawberry.config
+        )
+        if not uses_variables(node):
+            operation.constant[id(node)] = args
+        return args

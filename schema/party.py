@@ -30,15 +30,6 @@ class PartyOrganisation:
     established: date | None
     members: int
 
-    @classmethod
-    def of(cls, found: party.PartyOrganisation) -> PartyOrganisation:
-        return cls(kind=PartyKind(found.kind), established=found.established, members=found.members)
-
-
-async def load_organisation(info: Info, enterprise_id: int) -> PartyOrganisation | None:
-    found = await info.context.loaders(party.of_enterprises).load(enterprise_id)
-    return PartyOrganisation.of(found) if found else None
-
 
 @strawberry.type(description="The organisation as recorded.")
 class PartyOrganisationPayload:

@@ -1,21 +1,18 @@
-"""Parks, zones and grids: lookups, lists, geometry and measures."""
+"""Parks, zones and grids: lookups by code or id (for the writes), the checks and SQL of
+their geometry fields, and where a point belongs."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from geo import sql as geosql
 from geo.sql import MAX_PRECISION
 from parkgrid.errors import InvalidInput
-from resolvers.filters import AreaFilter, Conditions
-from resolvers.pagination import Page, PageRequest, make_page
-from resolvers.records import AreaKind, AreaMeasures, AreaRecord, record
-from resolvers.scope import AREA_KEYS, PARENTS, TABLES
+from resolvers.records import AreaKind, AreaRecord, record
+from resolvers.scope import PARENTS, TABLES
 
 
 def columns(kind: AreaKind) -> str:
@@ -60,92 +57,6 @@ SIMPLIFIED = """
         ST_SimplifyPreserveTopology(boundary, :simplify / 111320.0)), 3))
     ELSE boundary END
 """
-MEASURES = """
-    SELECT id, {area} AS area_m2, {perimeter} AS perimeter_m,
-           ST_X(c) AS centroid_lon, ST_Y(c) AS centroid_lat,
-           ST_XMin(boundary) AS west, ST_YMin(boundary) AS south,
-           ST_XMax(boundary) AS east, ST_YMax(boundary) AS north
-    FROM {table}, LATERAL (SELECT ST_Centroid(boundary::geography)::geometry AS c) AS centroid
-    WHERE id = ANY(:ids)
-"""
-
-
-def conditions_of(kind: AreaKind, where: AreaFilter) -> Conditions:
-    return where.where(PARENTS[kind], PARENT_TABLES[kind])
-
-
-def listing(
-    conn: Connection, kind: AreaKind, where: AreaFilter, request: PageRequest
-) -> Page[AreaRecord]:
-    conditions = conditions_of(kind, where)
-    query = (
-        f"SELECT {columns(kind)} FROM {TABLES[kind]} t WHERE {conditions.text()}"
-        " AND (CAST(:after AS text) IS NULL OR t.code > :after) ORDER BY t.code LIMIT :limit"
-    )
-    params = {**conditions.params, "after": request.after_key, "limit": request.limit}
-    rows = [record(AreaRecord, row) for row in conn.execute(text(query), params)]
-    return make_page(rows, request, key=lambda area: (area.code,))
-
-
-def count(conn: Connection, kind: AreaKind, where: AreaFilter) -> int:
-    conditions = conditions_of(kind, where)
-    query = f"SELECT count(*) FROM {TABLES[kind]} t WHERE {conditions.text()}"
-    return int(conn.execute(text(query), conditions.params).scalar_one())
-
-
-def child_pages(
-    conn: Connection, kind: AreaKind, where: AreaFilter, request: PageRequest, ids: Sequence[int]
-) -> dict[int, Page[AreaRecord]]:
-    """The same page of the children (zones of parks, grids of zones) of many parents."""
-    conditions = conditions_of(kind, where)
-    query = f"""
-        SELECT k.area_id AS owner, page.* FROM {AREA_KEYS}
-        CROSS JOIN LATERAL (
-            SELECT {columns(kind)} FROM {TABLES[kind]} t
-            WHERE t.{PARENTS[kind]} = k.area_id AND {conditions.text()}
-              AND (CAST(:after AS text) IS NULL OR t.code > :after)
-            ORDER BY t.code LIMIT :limit
-        ) AS page
-    """
-    params = {**conditions.params, "ids": list(ids), "after": request.after_key}
-    grouped: dict[int, list[AreaRecord]] = defaultdict(list)
-    for row in conn.execute(text(query), {**params, "limit": request.limit}):
-        grouped[row.owner].append(record(AreaRecord, row))
-    return {owner: make_page(grouped[owner], request, lambda a: (a.code,)) for owner in ids}
-
-
-def child_counts(
-    conn: Connection, kind: AreaKind, where: AreaFilter, ids: Sequence[int]
-) -> dict[int, int]:
-    conditions = conditions_of(kind, where)
-    query = f"""
-        SELECT t.{PARENTS[kind]} AS owner, count(*) AS n FROM {TABLES[kind]} t
-        WHERE t.{PARENTS[kind]} = ANY(:ids) AND {conditions.text()} GROUP BY 1
-    """
-    rows = conn.execute(text(query), {**conditions.params, "ids": list(ids)})
-    found = {row.owner: int(row.n) for row in rows}
-    return {owner: found.get(owner, 0) for owner in ids}
-
-
-def boundaries(
-    conn: Connection, kind: AreaKind, precision: int, simplify: float, ids: Sequence[int]
-) -> dict[int, dict[str, Any]]:
-    """GeoJSON, simplified to a tolerance in metres (taken as 1/111,320 degree a metre,
-    exact north-south, conservative east-west) and kept valid."""
-    geojson = geosql.geojson(f"({SIMPLIFIED})")
-    query = f"SELECT id, {geojson} AS geojson FROM {TABLES[kind]} WHERE id = ANY(:ids)"
-    params = {"ids": list(ids), "precision": precision, "simplify": simplify}
-    return {row.id: row.geojson for row in conn.execute(text(query), params)}
-
-
-def measures(conn: Connection, kind: AreaKind, ids: Sequence[int]) -> dict[int, AreaMeasures]:
-    """Area and perimeter on the spheroid, geodesic centroid, bounding box."""
-    area, perimeter = geosql.area_sqm("boundary"), geosql.perimeter_m("boundary")
-    query = MEASURES.format(area=area, perimeter=perimeter, table=TABLES[kind])
-    rows = conn.execute(text(query), {"ids": list(ids)})
-    return {row.id: record(AreaMeasures, row) for row in rows}
-
-
 HITS = """
 p AS (SELECT {point} AS geom),
 grid_hit AS (
@@ -169,20 +80,3 @@ park_hit AS (
 def located(point: str) -> str:
     """CTEs grid_hit, zone_hit and park_hit: where the point (SQL) belongs."""
     return "WITH " + HITS.format(point=point)
-
-
-LOCATE = (
-    located(geosql.bound_point())
-    + """
-SELECT 'grid' AS kind, id, code, name, zone_id AS parent_id FROM grid_hit
-UNION ALL SELECT 'zone', id, code, name, park_id FROM zone_hit
-UNION ALL SELECT 'park', id, code, name, NULL::bigint FROM park_hit
-"""
-)
-
-
-def locate(conn: Connection, lon: float, lat: float) -> dict[AreaKind, AreaRecord]:
-    """The grid by the membership rule; its zone and park, or those covering the point
-    when no grid does. One statement."""
-    rows = conn.execute(text(LOCATE), {"lon": lon, "lat": lat})
-    return {row.kind: record(AreaRecord, row) for row in rows}

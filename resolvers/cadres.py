@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -12,20 +11,13 @@ from sqlalchemy.engine import Connection
 
 from parkgrid.vocabulary import role_rank
 from resolvers.enterprises import REFERENCE
-from resolvers.records import AreaKind, AssignmentRecord, CadreRecord, ServingRecord, record
+from resolvers.records import AreaKind, CadreRecord, record
 from resolvers.scope import CURRENT, grids_under, zones_over
 
 COLUMNS = "c.id, c.name, c.title, c.unit, c.phone"
 ASSIGNMENT_COLUMNS = (
     "a.id, a.cadre_id, a.role, a.zone_id, a.grid_id, a.enterprise_id, a.valid_from, a.valid_to"
 )
-
-
-def by_ids(conn: Connection, ids: Sequence[int]) -> dict[int, CadreRecord]:
-    rows = conn.execute(
-        text(f"SELECT {COLUMNS} FROM cadre c WHERE c.id = ANY(:ids)"), {"ids": list(ids)}
-    )
-    return {row.id: record(CadreRecord, row) for row in rows}
 
 
 ROLE_RANK = role_rank("{s}.role")  # a template: format it with the row alias s
@@ -50,40 +42,6 @@ def serving(kind: AreaKind, ids: str = ":ids") -> str:
         JOIN assignment a ON a.enterprise_id = e.id
         WHERE a.role = 'liaison' AND {CURRENT} GROUP BY 1, 2, 3
     """
-
-
-def serving_areas(
-    conn: Connection, kind: AreaKind, at: datetime, ids: Sequence[int]
-) -> dict[int, list[ServingRecord]]:
-    """Per area: its zone lead(s), grid lead(s) and its enterprises' liaisons at `at`."""
-    query = f"SELECT * FROM ({serving(kind)}) s ORDER BY s.area_id, {ROLE_ORDER.format(s='s')}"
-    grouped: dict[int, list[ServingRecord]] = defaultdict(list)
-    for row in conn.execute(text(query), {"ids": list(ids), "at": at}):
-        grouped[row.area_id].append(record(ServingRecord, row))
-    return {area_id: grouped[area_id] for area_id in ids}
-
-
-def liaisons_of(conn: Connection, at: datetime, enterprise_ids: Sequence[int]) -> dict[int, int]:
-    """The liaison cadre of each enterprise at `at`, where there is one."""
-    query = f"""
-        SELECT a.enterprise_id, a.cadre_id FROM assignment a
-        WHERE a.role = 'liaison' AND a.enterprise_id = ANY(:ids) AND {CURRENT}
-    """
-    rows = conn.execute(text(query), {"ids": list(enterprise_ids), "at": at})
-    return {row.enterprise_id: row.cadre_id for row in rows}
-
-
-def assignments_of(
-    conn: Connection, at: datetime, cadre_ids: Sequence[int]
-) -> dict[int, list[AssignmentRecord]]:
-    query = f"""
-        SELECT {ASSIGNMENT_COLUMNS} FROM assignment a
-        WHERE a.cadre_id = ANY(:ids) AND {CURRENT} ORDER BY a.role, a.id
-    """
-    grouped: dict[int, list[AssignmentRecord]] = defaultdict(list)
-    for row in conn.execute(text(query), {"ids": list(cadre_ids), "at": at}):
-        grouped[row.cadre_id].append(record(AssignmentRecord, row))
-    return {cadre_id: grouped[cadre_id] for cadre_id in cadre_ids}
 
 
 NEAREST_SERVING = f"""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,9 +9,6 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from resolvers.records import EventRecord, record
-
-COLUMNS = "v.id, v.occurred_at, v.actor_id, v.subject, v.subject_id, v.action, v.changes, v.note"
 APPEND = text(
     "INSERT INTO event (actor_id, subject, subject_id, enterprise_id, action, changes, note)"
     " VALUES (:actor, :subject, :subject_id, :enterprise, :action, CAST(:changes AS jsonb), :note)"
@@ -48,27 +43,3 @@ def append(conn: Connection, change: Change) -> None:
             "changes": orjson.dumps(change.changes, default=str).decode(), "note": change.note,
         },
     )  # fmt: skip
-
-
-def of_subjects(conn: Connection, subject: str, ids: Sequence[int]) -> dict[int, list[EventRecord]]:
-    query = f"""
-        SELECT {COLUMNS} FROM event v
-        WHERE v.subject = :subject AND v.subject_id = ANY(:ids) ORDER BY v.id
-    """
-    grouped: dict[int, list[EventRecord]] = defaultdict(list)
-    for row in conn.execute(text(query), {"subject": subject, "ids": list(ids)}):
-        grouped[row.subject_id].append(record(EventRecord, row))
-    return {subject_id: grouped[subject_id] for subject_id in ids}
-
-
-def of_enterprises(conn: Connection, ids: Sequence[int]) -> dict[int, list[EventRecord]]:
-    """Everything that happened to or around each enterprise: its own record, its visits,
-    issues and assignments, oldest first."""
-    query = (
-        f"SELECT v.enterprise_id AS owner, {COLUMNS} FROM event v"
-        " WHERE v.enterprise_id = ANY(:ids) ORDER BY v.id"
-    )
-    grouped: dict[int, list[EventRecord]] = defaultdict(list)
-    for row in conn.execute(text(query), {"ids": list(ids)}):
-        grouped[row.owner].append(record(EventRecord, row))
-    return {owner: grouped[owner] for owner in ids}

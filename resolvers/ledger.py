@@ -224,11 +224,3 @@ def log_visit(conn: Connection, new: NewVisit, actor: int | None) -> VisitRecord
     logged = Change("visit", visit.id, enterprise_id, "logged", actor, changes, new.note)
     append(conn, logged)
     return visit
-
-
-def visits_by_ids(conn: Connection, ids: list[int]) -> dict[int, VisitRecord]:
-    query = (
-        f"SELECT {VISIT_COLUMNS} FROM visit v JOIN enterprise e ON e.id = v.enterprise_id"
-        " WHERE v.id = ANY(:ids)"
-    )
-    return {row.id: record(VisitRecord, row) for row in conn.execute(text(query), {"ids": ids})}

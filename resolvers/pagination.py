@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 import orjson
 
@@ -31,17 +31,6 @@ class PageRequest:
     def after_key(self) -> Key | None:
         """The cursor of an ordering by one unique column."""
         return self.after[0] if self.after else None
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    cursors: list[str]
-    has_next: bool
-
-    @property
-    def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
 
 
 def encode_cursor(key: SortKey) -> str:
@@ -81,20 +70,3 @@ def require_key_types(request: PageRequest, types: Sequence[str]) -> None:
     for value, kind in zip(request.after, types, strict=True):
         if isinstance(value, bool) or not isinstance(value, KEY_TYPES[kind]):
             raise InvalidCursor("belongs to another ordering or list", field="after")
-
-
-def make_page(rows: Sequence[T], request: PageRequest, key: Callable[[T], SortKey]) -> Page[T]:
-    items = list(rows[: request.first])
-    return Page(
-        items=items,
-        cursors=[encode_cursor(key(item)) for item in items],
-        has_next=len(rows) > request.first,
-    )
-
-
-def int_key(request: PageRequest) -> int | None:
-    """The cursor of an ordering by an integer id."""
-    key = request.after_key
-    if key is not None and not isinstance(key, int):
-        raise InvalidCursor("belongs to another list", field="after")
-    return key

@@ -33,18 +33,6 @@ class AreaRecord:
 
 
 @dataclass(frozen=True)
-class AreaMeasures:
-    area_m2: float
-    perimeter_m: float
-    centroid_lon: float
-    centroid_lat: float
-    west: float
-    south: float
-    east: float
-    north: float
-
-
-@dataclass(frozen=True)
 class EnterpriseRecord:
     id: int
     uscc: str
@@ -65,15 +53,6 @@ class CadreRecord:
     unit: str | None
     phone: str | None
     distance_m: float | None = None
-
-
-@dataclass(frozen=True)
-class ServingRecord:
-    """A cadre serving an area in one role, with how many targets of that role there."""
-
-    cadre_id: int
-    role: str
-    targets: int
 
 
 @dataclass(frozen=True)
@@ -120,18 +99,6 @@ class VisitRecord:
     check_in_lon: float | None = None
     check_in_lat: float | None = None
     check_in_distance_m: float | None = None
-
-
-@dataclass(frozen=True)
-class EventRecord:
-    id: int
-    occurred_at: datetime
-    actor_id: int | None
-    subject: str
-    subject_id: int
-    action: str
-    changes: dict[str, Any] | None
-    note: str | None
 
 
 def parse_id(value: str, field: str) -> int:

@@ -19,7 +19,6 @@ from parkgrid.auth.principal import Principal
 from parkgrid.db import Database
 from parkgrid.errors import Forbidden
 from parkgrid.settings import ApiSettings, LedgerSettings
-from resolvers.pagination import PageRequest, page_request
 
 BatchFn = Callable[..., Mapping[Any, Any]]
 
@@ -72,9 +71,6 @@ class Context:
         if not self.principal.is_staff:
             raise Forbidden("sign in: this needs a token (Authorization: Bearer ...)")
         return self.principal
-
-    def page(self, first: int | None, after: str | None) -> PageRequest:
-        return page_request(first, after, self.api.default_page_size, self.api.max_page_size)
 
 
 Info = strawberry.Info[Context, None]

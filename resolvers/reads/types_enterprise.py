@@ -40,9 +40,7 @@ def enterprise_listing(
     )
     c.preparable &= not conditions.params
     bounded = where.bbox is not None or where.near is not None or where.intersects is not None
-    return Listing(
-        "Enterprise", c.adopt(source, conditions.params), order.keys, materialized=bounded
-    )
+    return Listing("Enterprise", c.adopt(source, conditions.params), order, materialized=bounded)
 
 
 def enterprise(c: Compiler, where: str, s: Selection) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from parkgrid.generate import PARK_GAP, PARK_SIZE, SOUTH, WEST, Plan
-from resolvers import features, tiles
+from resolvers.gis import features, tiles
 
 # pgbench draws integers; a point is a random park, then a random spot inside it
 POINT_SQL = """\\set park random(0, {last_park})

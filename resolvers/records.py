@@ -11,6 +11,12 @@ from sqlalchemy import Row
 from parkgrid.errors import InvalidInput
 
 AreaKind = Literal["park", "zone", "grid"]
+ISSUE_COLUMNS = (
+    "i.id, i.enterprise_id, i.category, i.title, i.description, i.severity, i.status,"
+    " i.reporter_id, i.assignee_id, i.responsible_unit, i.due_date, i.rejection_reason,"
+    " i.reported_at, i.updated_at, i.resolved_at, i.closed_at, i.version"
+)
+"""The columns of an IssueRecord, as the ledger's writes and the statistics read them."""
 AREA_KINDS: tuple[AreaKind, ...] = ("park", "zone", "grid")
 
 R = TypeVar("R")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import coverage
+from resolvers.reads import coverage
 from schema.context import Info
 from schema.coverage_lists import (
     AreaRemainder,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import strawberry
 
-from resolvers import coverage
+from resolvers.reads import coverage
 from schema.scalars import GeoJSON
 
 

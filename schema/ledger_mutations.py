@@ -11,9 +11,9 @@ from sqlalchemy.engine import Connection
 
 from parkgrid.errors import InvalidInput
 from parkgrid.vocabulary import DEFAULT_SEVERITY
-from resolvers import access, ledger
 from resolvers.filters import checked_point
 from resolvers.records import IssueRecord, VisitRecord, optional_id, parse_id
+from resolvers.writes import access, ledger
 from schema import reading
 from schema.context import Info
 from schema.enums import Duty, IssueCategory, IssueStatus, Severity

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import strawberry
 
 from parkgrid.errors import Conflict, Forbidden, InvalidTransition, NotFound, ParkgridError
-from resolvers.access import require_writer
+from resolvers.writes.access import require_writer
 from schema.context import Info
 
 T = TypeVar("T")

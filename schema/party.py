@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from parkgrid import uscc as credit_code
 from parkgrid.vocabulary import PARTY_KINDS
-from resolvers import access, party
+from resolvers.writes import access, party
 from schema import reading
 from schema.context import Info
 from schema.enums import members

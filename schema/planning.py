@@ -11,8 +11,9 @@ import strawberry
 from geo import validate
 from geo.shape import to_ewkb
 from parkgrid.errors import InvalidInput
-from resolvers import coverage, planning
-from resolvers.proposals import AssignmentPlan, Proposal, propose
+from resolvers.reads import coverage
+from resolvers.reads.proposals import AssignmentPlan, Proposal, propose
+from resolvers.writes import planning
 from schema.context import Info
 from schema.coverage_lists import AreaRemainder, GridOverlap
 from schema.registry_mutations import UPSERT_RULE, area_code, checked

@@ -17,9 +17,9 @@ from parkgrid import uscc as credit_code
 from parkgrid.auth.principal import Principal
 from parkgrid.errors import InvalidGeometry, InvalidInput
 from parkgrid.importer.kinds import CODE_LENGTH, optional_text
-from resolvers import access, registry
 from resolvers.records import AssignmentRecord, parse_id
-from resolvers.registry import AreaWritten, ChildKind, EnterpriseWritten
+from resolvers.writes import access, registry
+from resolvers.writes.registry import AreaWritten, ChildKind, EnterpriseWritten
 from schema import reading
 from schema.areas import Grid, Zone
 from schema.context import Info

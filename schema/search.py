@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from parkgrid.errors import InvalidInput
-from resolvers import cadres
 from resolvers.filters import checked_point
+from resolvers.reads import cadres
 from schema import reading
 from schema.connection import Connection
 from schema.context import Info

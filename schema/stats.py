@@ -8,9 +8,9 @@ from typing import Annotated
 import strawberry
 
 from parkgrid.errors import InvalidInput, NotFound
-from resolvers import areas, stats
+from resolvers.reads import areas, stats
+from resolvers.reads.stats import IssueCounts, Period, Scope
 from resolvers.records import AreaKind, AreaRecord
-from resolvers.stats import IssueCounts, Period, Scope
 from schema import reading
 from schema.areas import Area
 from schema.context import Info

@@ -7,10 +7,10 @@ field by field."""
 from __future__ import annotations
 
 from parkgrid.errors import InvalidInput, NotFound
-from resolvers.areas import located
-from resolvers.enterprises import knn_candidates, nearest_sql
 from resolvers.filters import checked_point, enterprise_filter, issue_filter
+from resolvers.reads.areas import located
 from resolvers.reads.compiler import Compiler, FieldSql, Listing, fields_of
+from resolvers.reads.enterprises import knn_candidates, nearest_sql
 from resolvers.reads.selection import Selection
 from resolvers.reads.sql import json_object, name_literal
 from resolvers.reads.types_areas import TYPENAMES, area_listing

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from geo import sql as geosql
-from resolvers.areas import PARENT_TABLES, SIMPLIFIED, checked_precision, checked_tolerance
-from resolvers.cadres import ROLE_RANK, serving
 from resolvers.filters import area_filter, enterprise_filter
+from resolvers.reads.areas import PARENT_TABLES, SIMPLIFIED, checked_precision, checked_tolerance
+from resolvers.reads.cadres import ROLE_RANK, serving
 from resolvers.reads.compiler import (
     Compiler,
     Listing,
@@ -29,7 +29,7 @@ def in_area(kind: AreaKind, t: str, column: str = "e.grid_id") -> str:
 
 
 def boundary(c: Compiler, t: str, s: Selection) -> str:
-    """As resolvers.areas.boundaries; the simplification only when asked for."""
+    """As resolvers.reads.areas.boundaries; the simplification only when asked for."""
     precision = checked_precision(s.arg("precision", 6))
     tolerance = checked_tolerance(s.arg("simplify", 0.0))
     shape = SIMPLIFIED.replace("boundary", f"{t}.boundary") if tolerance else f"{t}.boundary"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from geo.shape import decimal_scale
-from resolvers.areas import checked_precision
-from resolvers.enterprises import DISTANCE, Ordering, checked_order
 from resolvers.filters import EnterpriseFilter
+from resolvers.reads.areas import checked_precision
 from resolvers.reads.compiler import ROWS, Compiler, FieldSql, Listing, column, fields_of, upper
+from resolvers.reads.enterprises import DISTANCE, Ordering, checked_order
 from resolvers.reads.selection import Selection
 from resolvers.scope import CURRENT
 

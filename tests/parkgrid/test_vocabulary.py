@@ -181,7 +181,7 @@ def test_graphql_enums_are_the_vocabularies() -> None:
 
 
 def test_lifecycle_covers_the_statuses() -> None:
-    from resolvers.ledger import STAMPS, TRANSITIONS
+    from resolvers.writes.ledger import STAMPS, TRANSITIONS
 
     assert tuple(TRANSITIONS) == v.OPEN_STATUSES  # only open issues move on
     reached = {"reported"} | {to for targets in TRANSITIONS.values() for to in targets}
@@ -195,7 +195,7 @@ def test_data_keyed_by_a_vocabulary_covers_it() -> None:
     from parkgrid.demo import ledger as demo
     from parkgrid.models import ROLE_TARGETS
     from parkgrid.settings import DEADLINE_DAYS
-    from resolvers.registry import TARGETS
+    from resolvers.writes.registry import TARGETS
     from tests.schema import stats_oracle
 
     assert tuple(ROLE_TARGETS) == v.ASSIGNMENT_ROLES

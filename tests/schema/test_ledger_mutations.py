@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from parkgrid.auth.tokens import digest
 from parkgrid.settings import DatabaseSettings
-from resolvers.ledger import TRANSITIONS
+from resolvers.writes.ledger import TRANSITIONS
 from tests.conftest import add_token, app_client, graphql_client
 from web.app import create_app
 

@@ -12,8 +12,8 @@ from starlette.routing import Route
 
 from parkgrid.errors import Forbidden, NotFound
 from parkgrid.settings import ApiSettings
-from resolvers import coverage
-from resolvers.coverage.layers import LAYERS, feature_collection
+from resolvers.reads import coverage
+from resolvers.reads.coverage.layers import LAYERS, feature_collection
 from schema.context import park_today
 from web.middleware import database_for, principal_of
 from web.routes.errors import answering

@@ -21,8 +21,8 @@ from starlette.routing import Route
 
 from parkgrid.errors import InvalidInput, NotFound, ParkgridError
 from parkgrid.settings import ApiSettings
-from resolvers import features
 from resolvers.filters import BBox, checked_bbox
+from resolvers.gis import features
 from schema.context import park_today
 from web.middleware import database_for
 from web.routes import errors

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from resolvers import features
+from resolvers.gis import features
 
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 

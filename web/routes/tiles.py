@@ -17,8 +17,8 @@ from starlette.routing import Route
 
 from parkgrid.errors import NotFound
 from parkgrid.settings import ApiSettings
-from resolvers import tiles
-from resolvers.tile_cache import Tile, TileCache
+from resolvers.gis import tiles
+from resolvers.gis.tile_cache import Tile, TileCache
 from schema.context import park_today
 from web.middleware import database_for, principal_of
 from web.routes.errors import answering

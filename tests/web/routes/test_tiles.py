@@ -18,7 +18,7 @@ from sqlalchemy import event, text
 from starlette.testclient import TestClient
 
 from geo.shape import as_multipolygon, to_ewkt
-from resolvers.tile_cache import Tile, TileCache
+from resolvers.gis.tile_cache import Tile, TileCache
 from tests.conftest import app_client
 from tests.resolvers.conftest import add_area
 

@@ -11,8 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from parkgrid.errors import NotFound
-from resolvers.coverage import queries
-from resolvers.coverage.records import (
+from resolvers.reads.coverage import queries
+from resolvers.reads.coverage.records import (
     Counts,
     CoverageReport,
     Firm,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resolvers.coverage.records import (
+from resolvers.reads.coverage.records import (
     Counts,
     CoverageReport,
     Firm,
@@ -19,7 +19,7 @@ from resolvers.coverage.records import (
     share,
     spread,
 )
-from resolvers.coverage.report import report, scope_ids
+from resolvers.reads.coverage.report import report, scope_ids
 
 __all__ = [
     "Counts",

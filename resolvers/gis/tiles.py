@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from parkgrid.prepared import execute_scalar
-from resolvers import features
+from resolvers.gis import features
 from resolvers.scope import (
     OPEN_ISSUE,
     area_enterprise_count,

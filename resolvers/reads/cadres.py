@@ -10,7 +10,7 @@ from sqlalchemy import Row, text
 from sqlalchemy.engine import Connection
 
 from parkgrid.vocabulary import role_rank
-from resolvers.enterprises import REFERENCE
+from resolvers.reads.enterprises import REFERENCE
 from resolvers.records import AreaKind, CadreRecord, record
 from resolvers.scope import CURRENT, grids_under, zones_over
 

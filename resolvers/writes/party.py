@@ -11,9 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from parkgrid.errors import InvalidInput
-from resolvers.events import Change, append
 from resolvers.records import record
-from resolvers.registry import enterprise_for_update
+from resolvers.writes.events import Change, append
+from resolvers.writes.registry import enterprise_for_update
 
 COLUMNS = "p.enterprise_id, p.kind, p.established, p.members, p.updated_at"
 UPSERT = text(

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from resolvers.coverage.records import (
+from resolvers.reads.coverage.records import (
     CoverageReport,
     Firm,
     GridRow,

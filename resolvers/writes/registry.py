@@ -17,11 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from geo import sql as geosql
 from parkgrid.errors import Conflict, InvalidGeometry, InvalidInput, NotFound
 from parkgrid.importer.write import grid_changes_since, last_event_id
-from resolvers import areas, enterprises
-from resolvers.cadres import ASSIGNMENT_COLUMNS
-from resolvers.events import Change, act_as, append
-from resolvers.ledger import require
+from resolvers.reads import areas, enterprises
+from resolvers.reads.cadres import ASSIGNMENT_COLUMNS
 from resolvers.records import AreaKind, AreaRecord, AssignmentRecord, EnterpriseRecord, record
+from resolvers.writes.events import Change, act_as, append
+from resolvers.writes.ledger import require
 
 ChildKind = Literal["zone", "grid"]
 PARENT_KIND: dict[ChildKind, AreaKind] = {"zone": "park", "grid": "zone"}

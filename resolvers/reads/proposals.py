@@ -24,7 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from parkgrid.errors import InvalidInput, NotFound
-from resolvers.coverage.queries import AREA_SCOPE as SCOPE
+from resolvers.reads.coverage.queries import AREA_SCOPE as SCOPE
 from resolvers.scope import CURRENT
 
 Basis = Literal["grid", "zone"]

@@ -13,9 +13,8 @@ from sqlalchemy.engine import Connection
 
 from geo import sql as geosql
 from parkgrid.errors import Conflict, InvalidInput, InvalidTransition, NotFound
-from resolvers.events import Change, act_as, append
-from resolvers.issues import ISSUE_COLUMNS
-from resolvers.records import IssueRecord, VisitRecord, record
+from resolvers.records import ISSUE_COLUMNS, IssueRecord, VisitRecord, record
+from resolvers.writes.events import Change, act_as, append
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "reported": frozenset({"accepted", "rejected"}),

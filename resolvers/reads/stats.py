@@ -18,8 +18,7 @@ from sqlalchemy import Row, text
 from sqlalchemy.engine import Connection
 
 from parkgrid.vocabulary import DUTIES, ISSUE_CATEGORIES
-from resolvers.issues import ISSUE_COLUMNS
-from resolvers.records import AreaKind, IssueRecord, record
+from resolvers.records import ISSUE_COLUMNS, AreaKind, IssueRecord, record
 from resolvers.scope import OPEN_ISSUE, grids_under
 
 

@@ -31,8 +31,8 @@ from sqlalchemy.engine import Connection
 from geo import sql as geosql
 from parkgrid.auth.principal import Principal
 from parkgrid.errors import InvalidInput
-from resolvers import access, registry
 from resolvers.scope import CURRENT
+from resolvers.writes import access, registry
 
 PRECISION = 7
 EMPTY = "ST_SetSRID(ST_GeomFromText('POLYGON EMPTY'), 4326)"

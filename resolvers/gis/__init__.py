@@ -1,0 +1,1 @@
+"""GIS outputs: vector tiles and OGC API - Features pages, each one statement."""

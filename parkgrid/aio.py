@@ -15,7 +15,6 @@ from typing import Any
 
 import psycopg2
 import psycopg2.extensions
-import psycopg2.extras
 
 from parkgrid import prepared
 
@@ -63,9 +62,10 @@ class ReadPool:
 
     async def first_row(
         self, statements: Sequence[tuple[str, bool]], params: dict[str, Any]
-    ) -> Any:
-        """The first row of the last statement; a connection the server dropped is replaced
-        (after a restart every idle one is), once per connection the pool may hold."""
+    ) -> dict[str, Any]:
+        """The first row of the last statement, by column name; a connection the server
+        dropped is replaced (after a restart every idle one is), once per connection the pool
+        may hold."""
         self.slots = self.slots or asyncio.Semaphore(self.size)
         async with self.slots:
             for attempt in range(self.size + 1):
@@ -88,15 +88,16 @@ class ReadPool:
     @staticmethod
     async def run(
         pooled: Pooled, statements: Sequence[tuple[str, bool]], params: dict[str, Any]
-    ) -> Any:
+    ) -> dict[str, Any]:
         text, new = prepared.script(pooled.prepared, statements)
-        cursor = pooled.connection.cursor(cursor_factory=psycopg2.extras.NamedTupleCursor)
+        cursor = pooled.connection.cursor()
         cursor.execute(text, params)
         await ready(pooled.connection)
-        row = cursor.fetchone()
+        values = cursor.fetchone()
+        names = [column.name for column in cursor.description]
         cursor.close()
         pooled.prepared.update(new)
-        return row
+        return dict(zip(names, values, strict=True))
 
     def close(self) -> None:
         while self.idle:

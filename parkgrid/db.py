@@ -136,11 +136,13 @@ class Database:
         with opener() as connection:
             return work(connection, *args, **kwargs)
 
-    async def at_once(self, statements: Sequence[tuple[str, bool]], params: dict[str, Any]) -> Any:
-        """The first row of the last of `statements` ((sql, preparable) pairs, sharing
-        `params`), all sent in one round trip as one transaction that ends with them: no
-        BEGIN, no ROLLBACK, no ping, no worker thread; the caller's scope, when this
-        database has one, set by a statement sent first."""
+    async def at_once(
+        self, statements: Sequence[tuple[str, bool]], params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The first row, by column name, of the last of `statements` ((sql, preparable)
+        pairs, sharing `params`), all sent in one round trip as one transaction that ends
+        with them: no BEGIN, no ROLLBACK, no ping, no worker thread; the caller's scope, when
+        this database has one, set by a statement sent first."""
         if self.scope:
             statements = [(SET_SCOPE, True), *statements]
             params = {**params, **scope_params(self.scope)}

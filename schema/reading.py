@@ -45,10 +45,10 @@ async def answer(info: Info, parts: list[tuple[str, Builder]]) -> dict[str, Any]
         parts, limits(info), context.today, context.now, context.principal.is_staff
     )
     row = await context.db.at_once([(plan.sql, plan.preparable)], plan.params)
-    error = plan.refusal(row.guards)
+    error = plan.refusal(row["guards"])
     if error is not None:
         raise error
-    found: dict[str, Any] = orjson.loads(row.data)
+    found: dict[str, Any] = orjson.loads(row["data"])
     return found
 
 

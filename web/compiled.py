@@ -145,8 +145,8 @@ class FastPath:
         except (SQLAlchemyError, psycopg2.Error):
             return None
         if header is not None:
-            check_signed_in(row.token_id, row.refusal)
-        if any(row.guards):  # the executor says why, as it would have
+            check_signed_in(row["token_id"], row["refusal"])
+        if any(row["guards"]):  # the executor says why, as it would have
             return None
-        data: str = row.data
+        data: str = row["data"]
         return b'{"data":' + data.encode() + b"}"

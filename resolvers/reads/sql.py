@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
@@ -15,6 +16,7 @@ class Unsupported(Exception):
     """This shape does not compile (yet); the request is executed field by field."""
 
 
+@lru_cache(maxsize=4096)
 def name_literal(name: str) -> str:
     """A GraphQL name (a response key or type name) as an SQL string literal. Names match
     [_A-Za-z][_0-9A-Za-z]* by the GraphQL grammar, checked again here, so no quoting question

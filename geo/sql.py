@@ -7,9 +7,10 @@ from geo.srid import STORAGE_SRID
 MAX_PRECISION = 15
 
 
-def geojson(column: str, precision_param: str = "precision") -> str:
-    """RFC 7946 GeoJSON of a column, exterior rings counter-clockwise, as json."""
-    return f"ST_AsGeoJSON(ST_ForcePolygonCCW({column}), :{precision_param})::json"
+def geojson(column: str, precision: str = ":precision") -> str:
+    """RFC 7946 GeoJSON of a column, exterior rings counter-clockwise, as json (`precision`:
+    the SQL of the number of decimals)."""
+    return f"ST_AsGeoJSON(ST_ForcePolygonCCW({column}), {precision})::json"
 
 
 def area_sqm(column: str) -> str:
@@ -21,13 +22,22 @@ def perimeter_m(column: str) -> str:
     return f"ST_Perimeter({column}::geography)"
 
 
+def geometry_from(ewkb: str) -> str:
+    """A geometry from EWKB (see geo.shape.to_ewkb): `ewkb` is the SQL of the bound value."""
+    return f"ST_GeomFromEWKB({ewkb})"
+
+
 def bound_geometry(param: str) -> str:
-    """A geometry bound as EWKB (see geo.shape.to_ewkb), checked to be in storage SRID."""
-    return f"ST_GeomFromEWKB(:{param})"
+    return geometry_from(f":{param}")
+
+
+def point_of(lon: str, lat: str) -> str:
+    """A point in storage SRID from the SQL of its coordinates."""
+    return f"ST_SetSRID(ST_MakePoint({lon}, {lat}), {STORAGE_SRID})"
 
 
 def bound_point(lon_param: str = "lon", lat_param: str = "lat") -> str:
-    return f"ST_SetSRID(ST_MakePoint(:{lon_param}, :{lat_param}), {STORAGE_SRID})"
+    return point_of(f":{lon_param}", f":{lat_param}")
 
 
 def transformed(geometry_sql: str, srid_param: str = "srid") -> str:

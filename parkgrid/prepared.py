@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, CursorResult
 
+MAX_PREPARED = 512
 PLACEHOLDER = re.compile(r"%\(([A-Za-z_][A-Za-z_0-9]*)\)s")
 
 
@@ -63,6 +64,9 @@ def script(prepared: set[str], statements: Sequence[tuple[str, bool]]) -> tuple[
     it prepares (to record once it has run)."""
     parts: list[str] = []
     new: list[str] = []
+    if len(prepared) >= MAX_PREPARED:  # a connection keeps a bounded number of shapes
+        parts.append("DEALLOCATE ALL")
+        prepared.clear()
     for sql, preparable in statements:
         if not preparable:
             parts.append(sql)

@@ -1,21 +1,22 @@
 """Filters compiled to SQL conditions with bound parameters.
 
-Each filter is a frozen dataclass (hashable, so DataLoaders can be keyed by it); `where`
-returns the SQL conditions and their parameters, which callers AND together."""
+Each filter is a frozen dataclass; `where(bind)` returns its SQL conditions, every value bound
+through `bind` (the read compiler's binder), which callers AND together."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from geo import sql as geosql
 from geo import validate
 from geo.shape import to_ewkb
 from geo.validate import GeometryError
 from parkgrid.errors import Forbidden, InvalidGeometry, InvalidInput
-from resolvers.scope import OPEN_ISSUE
+from parkgrid.vocabulary import held_at
+from resolvers.scope import OPEN_ISSUE, overdue
 
 ANY_GEOMETRY = (
     "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
@@ -53,16 +54,21 @@ class Near:
     meters: float
 
 
+class Bind(Protocol):
+    """Binds a value and returns its placeholder (the read compiler's Binder)."""
+
+    def __call__(self, value: Any, cast: str = "") -> str: ...
+
+
 @dataclass
 class Conditions:
-    """SQL conditions (ANDed) and the parameters they bind."""
+    """SQL conditions (ANDed), their values bound as they are added."""
 
+    bind: Bind
     sql: list[str] = field(default_factory=list)
-    params: Params = field(default_factory=dict)
 
-    def add(self, condition: str, **params: Any) -> None:
+    def add(self, condition: str) -> None:
         self.sql.append(condition)
-        self.params.update(params)
 
     def text(self) -> str:
         return " AND ".join(self.sql) if self.sql else "TRUE"
@@ -71,56 +77,55 @@ class Conditions:
 GRIDS_OF = {
     "park": (
         "SELECT g.id FROM grid g JOIN zone z ON z.id = g.zone_id"
-        " JOIN park p ON p.id = z.park_id WHERE p.code = :{name}"
+        " JOIN park p ON p.id = z.park_id WHERE p.code = {code}"
     ),
-    "zone": "SELECT g.id FROM grid g JOIN zone z ON z.id = g.zone_id WHERE z.code = :{name}",
-    "grid": "SELECT g.id FROM grid g WHERE g.code = :{name}",
+    "zone": "SELECT g.id FROM grid g JOIN zone z ON z.id = g.zone_id WHERE z.code = {code}",
+    "grid": "SELECT g.id FROM grid g WHERE g.code = {code}",
 }
-ENVELOPE = "ST_MakeEnvelope(:{p}_w, :{p}_s, :{p}_e, :{p}_n, 4326)"
 OPEN_ISSUE_OF = "EXISTS (SELECT 1 FROM issue i WHERE i.enterprise_id = e.id AND {open})"
 CURRENT_LIAISON_OF = (
     "EXISTS (SELECT 1 FROM assignment a WHERE a.enterprise_id = e.id AND a.role = 'liaison'"
-    " AND a.valid_from <= now() AND (a.valid_to IS NULL OR a.valid_to > now()))"
+    f" AND {held_at('a', 'now()')})"
 )
 
 
-def envelope(prefix: str, bbox: BBox) -> tuple[str, Params]:
-    west, south, east, north = bbox
-    params = {f"{prefix}_w": west, f"{prefix}_s": south, f"{prefix}_e": east, f"{prefix}_n": north}
-    return ENVELOPE.format(p=prefix), params
+def envelope(bind: Bind, bbox: BBox) -> tuple[str, tuple[str, str, str, str]]:
+    """The box as SQL, and its bound west, south, east and north."""
+    west, south, east, north = (bind(value, "float8") for value in bbox)
+    return f"ST_MakeEnvelope({west}, {south}, {east}, {north}, 4326)", (west, south, east, north)
 
 
 def add_membership(conditions: Conditions, column: str, codes: dict[str, str | None]) -> None:
     """Enterprises (by their grid column) under the park, zone and grid codes given."""
     for kind, code in codes.items():
         if code is not None:
-            name = f"f_{kind}"
-            conditions.add(f"{column} IN ({GRIDS_OF[kind].format(name=name)})", **{name: code})
+            grids = GRIDS_OF[kind].format(code=conditions.bind(code, "text"))
+            conditions.add(f"{column} IN ({grids})")
 
 
 def add_bbox(conditions: Conditions, column: str, bbox: BBox | None) -> None:
     """Areas whose boundary meets the box, edges included."""
     if bbox is not None:
-        box, params = envelope("f_bbox", bbox)
-        conditions.add(f"ST_Intersects({column}, {box})", **params)
+        box, _ = envelope(conditions.bind, bbox)
+        conditions.add(f"ST_Intersects({column}, {box})")
 
 
 def add_point_bbox(conditions: Conditions, column: str, bbox: BBox | None) -> None:
     """Points in the box, edges included: `&&` finds candidates by the index (its float4
     boxes are rounded outward), the coordinate comparisons decide exactly."""
     if bbox is not None:
-        box, params = envelope("f_bbox", bbox)
+        box, (west, south, east, north) = envelope(conditions.bind, bbox)
         exact = (
-            f"ST_X({column}) BETWEEN :f_bbox_w AND :f_bbox_e"
-            f" AND ST_Y({column}) BETWEEN :f_bbox_s AND :f_bbox_n"
+            f"ST_X({column}) BETWEEN {west} AND {east}"
+            f" AND ST_Y({column}) BETWEEN {south} AND {north}"
         )
-        conditions.add(f"{column} && {box} AND {exact}", **params)
+        conditions.add(f"{column} && {box} AND {exact}")
 
 
 def add_intersects(conditions: Conditions, column: str, geometry: bytes | None) -> None:
     if geometry is not None:
-        bound = geosql.bound_geometry("f_geom")
-        conditions.add(f"ST_Intersects({column}, {bound})", f_geom=geometry)
+        bound = geosql.geometry_from(conditions.bind(geometry))
+        conditions.add(f"ST_Intersects({column}, {bound})")
 
 
 def add_flag(conditions: Conditions, flag: bool | None, test: str) -> None:
@@ -155,29 +160,33 @@ class EnterpriseFilter(InAreas):
     without_liaison: bool | None = None
     search: str | None = None
 
-    def where(self) -> Conditions:
-        conditions = Conditions()
+    def where(self, bind: Bind) -> Conditions:
+        conditions = Conditions(bind)
         add_membership(conditions, "e.grid_id", self.area_codes())
         add_point_bbox(conditions, "e.location", self.bbox)
         add_intersects(conditions, "e.location", self.intersects)
         self.add_near(conditions)
         if self.industry is not None:
-            conditions.add("e.industry = :f_industry", f_industry=self.industry)
+            conditions.add(f"e.industry = {bind(self.industry, 'text')}")
         add_flag(conditions, self.has_open_issues, OPEN_ISSUE_OF.format(open=OPEN_ISSUE))
         add_flag(conditions, self.without_liaison, f"NOT {CURRENT_LIAISON_OF}")
         if self.search:
-            pattern = like_pattern(self.search)
-            conditions.add("(e.name ILIKE :f_search OR e.uscc ILIKE :f_search)", f_search=pattern)
+            pattern = bind(like_pattern(self.search), "text")
+            conditions.add(f"(e.name ILIKE {pattern} OR e.uscc ILIKE {pattern})")
         return conditions
 
+    def reference(self, bind: Bind) -> str | None:
+        """The `near` point as a geography, for distances; None without one."""
+        if self.near is None:
+            return None
+        point = geosql.point_of(bind(self.near.lon, "float8"), bind(self.near.lat, "float8"))
+        return f"{point}::geography"
+
     def add_near(self, conditions: Conditions) -> None:
-        if self.near is not None:
-            point = f"{geosql.bound_point('f_lon', 'f_lat')}::geography"
-            near = self.near
-            conditions.add(
-                f"ST_DWithin(e.location::geography, {point}, :f_meters)",
-                f_lon=near.lon, f_lat=near.lat, f_meters=near.meters,
-            )  # fmt: skip
+        reference = self.reference(conditions.bind)
+        if reference is not None and self.near is not None:
+            meters = conditions.bind(self.near.meters, "float8")
+            conditions.add(f"ST_DWithin(e.location::geography, {reference}, {meters})")
 
 
 @dataclass(frozen=True)
@@ -187,17 +196,15 @@ class AreaFilter:
     intersects: bytes | None = None
     contains_point: tuple[float, float] | None = None
 
-    def where(self, parent_column: str | None, parent_table: str | None) -> Conditions:
-        conditions = Conditions()
-        if self.parent is not None and parent_column and parent_table:
-            subquery = f"SELECT id FROM {parent_table} WHERE code = :f_parent"
-            conditions.add(f"t.{parent_column} IN ({subquery})", f_parent=self.parent)
+    def where(self, bind: Bind) -> Conditions:
+        """Conditions on areas aliased `t` (the parent is the listing's business)."""
+        conditions = Conditions(bind)
         add_bbox(conditions, "t.boundary", self.bbox)
         add_intersects(conditions, "t.boundary", self.intersects)
         if self.contains_point is not None:
             lon, lat = self.contains_point
-            point = geosql.bound_point("f_px", "f_py")
-            conditions.add(f"ST_Covers(t.boundary, {point})", f_px=lon, f_py=lat)
+            point = geosql.point_of(bind(lon, "float8"), bind(lat, "float8"))
+            conditions.add(f"ST_Covers(t.boundary, {point})")
         return conditions
 
 
@@ -212,28 +219,28 @@ class IssueFilter(InAreas):
     due_before: date | None = None
     today: date | None = None
 
-    def where(self) -> Conditions:
-        conditions = Conditions()
+    def where(self, bind: Bind) -> Conditions:
+        conditions = Conditions(bind)
         if self.statuses is not None:
-            conditions.add("i.status = ANY(:f_statuses)", f_statuses=list(self.statuses))
+            conditions.add(f"i.status = ANY({bind(list(self.statuses), 'text[]')})")
         if self.categories is not None:
-            conditions.add("i.category = ANY(:f_categories)", f_categories=list(self.categories))
-        overdue = f"({OPEN_ISSUE} AND coalesce(i.due_date < :f_today, false))"
-        add_flag(conditions, self.overdue, overdue)
+            conditions.add(f"i.category = ANY({bind(list(self.categories), 'text[]')})")
         if self.overdue is not None:
-            conditions.params["f_today"] = self.today
+            today = bind(self.today, "date")
+            add_flag(conditions, self.overdue, f"({OPEN_ISSUE} AND {overdue('i', today)})")
         add_membership(conditions, "e.grid_id", self.area_codes())
         add_point_bbox(conditions, "e.location", self.bbox)
         self.add_times(conditions)
         return conditions
 
     def add_times(self, conditions: Conditions) -> None:
+        bind = conditions.bind
         if self.reported_after is not None:
-            conditions.add("i.reported_at >= :f_after", f_after=self.reported_after)
+            conditions.add(f"i.reported_at >= {bind(self.reported_after, 'timestamptz')}")
         if self.reported_before is not None:
-            conditions.add("i.reported_at < :f_before", f_before=self.reported_before)
+            conditions.add(f"i.reported_at < {bind(self.reported_before, 'timestamptz')}")
         if self.due_before is not None:
-            conditions.add("i.due_date < :f_due", f_due=self.due_before)
+            conditions.add(f"i.due_date < {bind(self.due_before, 'date')}")
 
 
 # The schema's filter inputs (strawberry input objects, or anything with their attributes)

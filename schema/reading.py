@@ -44,7 +44,7 @@ async def answer(info: Info, parts: list[tuple[str, Builder]]) -> dict[str, Any]
     plan = compile_request(
         parts, limits(info), context.today, context.now, context.principal.is_staff
     )
-    row = await context.db.at_once([(plan.sql, plan.preparable)], plan.params)
+    row = await context.db.at_once([(plan.sql, True)], plan.params)
     error = plan.refusal(row["guards"])
     if error is not None:
         raise error

@@ -135,7 +135,7 @@ class FastPath:
         plan = self.plan(parts, now, header is not None) if parts and self.api.fast_path else None
         if plan is None:
             return None
-        statements = [(plan.sql, plan.preparable)]
+        statements = [(plan.sql, True)]
         params = dict(plan.params)
         if header is not None:
             statements.insert(0, (SIGN_IN, True))

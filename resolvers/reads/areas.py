@@ -52,11 +52,17 @@ def checked_precision(precision: int) -> int:
 
 
 PARENT_TABLES: dict[AreaKind, str | None] = {"park": None, "zone": "park", "grid": "zone"}
-SIMPLIFIED = """
-    CASE WHEN :simplify > 0 THEN ST_Multi(ST_CollectionExtract(ST_MakeValid(
-        ST_SimplifyPreserveTopology(boundary, :simplify / 111320.0)), 3))
-    ELSE boundary END
-"""
+
+
+def simplified(boundary: str, tolerance_m: str) -> str:
+    """The boundary simplified to a tolerance in metres (taken as 1/111,320 degree a metre:
+    exact north-south, conservative east-west) and kept valid."""
+    return (
+        "ST_Multi(ST_CollectionExtract(ST_MakeValid("
+        f"ST_SimplifyPreserveTopology({boundary}, {tolerance_m} / 111320.0)), 3))"
+    )
+
+
 HITS = """
 p AS (SELECT {point} AS geom),
 grid_hit AS (

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, text
 from sqlalchemy.engine import Connection
 
-from parkgrid.vocabulary import role_rank
+from parkgrid.vocabulary import held_at, role_rank
 from resolvers.reads.enterprises import REFERENCE
 from resolvers.records import AreaKind, CadreRecord, record
 from resolvers.scope import CURRENT, grids_under, zones_over
@@ -24,23 +24,24 @@ ROLE_RANK = role_rank("{s}.role")  # a template: format it with the row alias s
 ROLE_ORDER = ROLE_RANK + ", {s}.cadre_id"
 
 
-def serving(kind: AreaKind, ids: str = ":ids") -> str:
+def serving(kind: AreaKind, ids: str, at: str) -> str:
     """(area_id, cadre_id, role, targets): per area (ids: an SQL array), its zone lead(s),
-    grid lead(s) and its enterprises' liaisons at :at."""
+    grid lead(s) and its enterprises' liaisons at the moment `at` (SQL)."""
+    current = held_at("a", at)
     return f"""
         WITH grids AS ({grids_under(kind, ids)}), zones AS ({zones_over(kind, ids)})
         SELECT z.area_id, a.cadre_id, a.role, count(*) AS targets
         FROM zones z JOIN assignment a ON a.zone_id = z.zone_id
-        WHERE a.role = 'zone_lead' AND {CURRENT} GROUP BY 1, 2, 3
+        WHERE a.role = 'zone_lead' AND {current} GROUP BY 1, 2, 3
         UNION ALL
         SELECT g.area_id, a.cadre_id, a.role, count(*)
         FROM grids g JOIN assignment a ON a.grid_id = g.grid_id
-        WHERE a.role = 'grid_lead' AND {CURRENT} GROUP BY 1, 2, 3
+        WHERE a.role = 'grid_lead' AND {current} GROUP BY 1, 2, 3
         UNION ALL
         SELECT g.area_id, a.cadre_id, a.role, count(*)
         FROM grids g JOIN enterprise e ON e.grid_id = g.grid_id
         JOIN assignment a ON a.enterprise_id = e.id
-        WHERE a.role = 'liaison' AND {CURRENT} GROUP BY 1, 2, 3
+        WHERE a.role = 'liaison' AND {current} GROUP BY 1, 2, 3
     """
 
 

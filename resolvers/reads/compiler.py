@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from parkgrid.errors import ParkgridError
 from resolvers.pagination import PageRequest, page_request, require_key_types
@@ -54,15 +53,11 @@ class Compiler:
     check_in_tolerance_m: float = 500.0
     bind: Binder = field(default_factory=Binder)
     aliases: int = 0
-    preparable: bool = True  # False when a filter's selectivity depends on its values
     guards: list[tuple[str, ParkgridError]] = field(default_factory=list)
 
     def alias(self, prefix: str) -> str:
         self.aliases += 1
         return f"{prefix}{self.aliases}"
-
-    def adopt(self, fragment: str, params: Mapping[str, Any]) -> str:
-        return self.bind.adopt(fragment, params)
 
     def guard(self, condition: str, error: ParkgridError) -> None:
         """When `condition` holds, the answer is `error` (NOT_FOUND for a parent, say): a

@@ -19,7 +19,13 @@ COLUMNS = (
 )
 Ordering = Literal["code", "name", "distance"]
 REFERENCE = f"{geosql.bound_point('f_lon', 'f_lat')}::geography"
-DISTANCE = f"ST_Distance(e.location::geography, {REFERENCE})"
+
+
+def distance(reference: str) -> str:
+    """Geodesic distance of the enterprise (aliased e) from a geography."""
+    return f"ST_Distance(e.location::geography, {reference})"
+
+
 KNN_SLACK = 16
 
 

@@ -1,5 +1,7 @@
 """A read as one statement: the fields asked (whole requests, or one field the executor is
-resolving) compiled to one SELECT of their JSON, prepared per shape."""
+resolving) compiled to one SELECT of their JSON, prepared per shape (PostgreSQL plans a
+prepared statement for its values at first, and keeps a generic plan once that costs no more,
+so a filtered list is planned for its box or search only while that pays)."""
 
 from __future__ import annotations
 
@@ -22,7 +24,6 @@ Builder = Callable[[Compiler], str]
 class Plan:
     sql: str
     params: dict[str, Any]
-    preparable: bool
     guards: tuple[ParkgridError, ...] = ()
 
     def refusal(self, fired: Sequence[bool]) -> ParkgridError | None:
@@ -66,4 +67,4 @@ def compile_request(
     extra = f", {columns}" if columns else ""
     statement = f"SELECT {data}::text AS data, {guards} AS guards{extra}"
     errors = tuple(error for _, error in compiler.guards)
-    return Plan(statement, compiler.bind.params, compiler.preparable, errors)
+    return Plan(statement, compiler.bind.params, errors)

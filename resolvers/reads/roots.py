@@ -78,11 +78,10 @@ def nearest(c: Compiler, _t: str, s: Selection) -> str:
 
 
 def issues(c: Compiler, _t: str, s: Selection) -> str:
-    conditions = issue_filter(s.args.get("filter"), c.today).where()
-    c.preparable &= not conditions.params
+    conditions = issue_filter(s.args.get("filter"), c.today).where(c.bind)
     source = (
         "SELECT i.* FROM issue i JOIN enterprise e ON e.id = i.enterprise_id"
-        f" WHERE {c.adopt(conditions.text(), conditions.params)}"
+        f" WHERE {conditions.text()}"
     )
     return c.connection(Listing("Issue", source, (("id", "bigint"),), descending=True), s)
 

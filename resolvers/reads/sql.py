@@ -4,7 +4,7 @@ names quoted one way, JSON and cursors built in PostgreSQL. Values are always bo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -65,13 +65,3 @@ class Binder:
         name = f"b{len(self.params)}"
         self.params[name] = value
         return f"CAST(%({name})s AS {cast})" if cast else f"%({name})s"
-
-    def adopt(self, sql: str, params: Mapping[str, Any]) -> str:
-        """A fragment written with :name placeholders (the resolvers' filters), its
-        parameters renamed so that several fragments live in one statement."""
-        renamed = {name: self(value) for name, value in params.items()}
-
-        def placeholder(match: re.Match[str]) -> str:
-            return renamed.get(match.group(1), match.group(0))
-
-        return NAMED.sub(placeholder, sql)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from geo import sql as geosql
 from resolvers.filters import area_filter, enterprise_filter
-from resolvers.reads.areas import PARENT_TABLES, SIMPLIFIED, checked_precision, checked_tolerance
+from resolvers.reads.areas import (
+    PARENT_TABLES,
+    checked_precision,
+    checked_tolerance,
+    simplified,
+)
 from resolvers.reads.cadres import ROLE_RANK, serving
 from resolvers.reads.compiler import (
     Compiler,
@@ -32,8 +37,10 @@ def boundary(c: Compiler, t: str, s: Selection) -> str:
     """As resolvers.reads.areas.boundaries; the simplification only when asked for."""
     precision = checked_precision(s.arg("precision", 6))
     tolerance = checked_tolerance(s.arg("simplify", 0.0))
-    shape = SIMPLIFIED.replace("boundary", f"{t}.boundary") if tolerance else f"{t}.boundary"
-    return c.adopt(geosql.geojson(f"({shape})"), {"simplify": tolerance, "precision": precision})
+    shape = (
+        simplified(f"{t}.boundary", c.bind(tolerance, "float8")) if tolerance else f"{t}.boundary"
+    )
+    return geosql.geojson(shape, c.bind(precision, "integer"))
 
 
 def centroid(c: Compiler, t: str, s: Selection) -> str:
@@ -48,7 +55,7 @@ def issue_count(kind: AreaKind, t: str, extra: str = "") -> str:
 
 def serving_listing(c: Compiler, kind: AreaKind, t: str, s: Selection) -> Listing:
     at = s.arg("at") or c.now
-    found = c.adopt(serving(kind, f"ARRAY[{t}.id]"), {"at": at})
+    found = serving(kind, f"ARRAY[{t}.id]", c.bind(at, "timestamptz"))
     source = f"SELECT s.*, {ROLE_RANK.format(s='s')} AS rank FROM ({found}) s"
     return Listing("ServingCadre", source, (("rank", "integer"), ("cadre_id", "bigint")))
 
@@ -64,9 +71,7 @@ def area_fields(kind: AreaKind) -> None:
 
     def enterprise_count(c: Compiler, t: str, s: Selection) -> str:
         where = enterprise_filter(s.args.get("filter"), c.staff)
-        conditions = where.where()
-        c.preparable &= not conditions.params
-        condition = c.adopt(conditions.text(), conditions.params)
+        condition = where.where(c.bind).text()
         return f"(SELECT count(*) FROM enterprise e WHERE {in_area(kind, t)} AND {condition})"
 
     def visit_count(c: Compiler, t: str, s: Selection) -> str:
@@ -138,10 +143,7 @@ PARENT_KIND: dict[AreaKind, AreaKind] = {"zone": "park", "grid": "zone"}
 
 def area_listing(c: Compiler, kind: AreaKind, s: Selection, scope: str = "TRUE") -> Listing:
     """Areas of one kind matching the `filter` argument, by code."""
-    where = area_filter(s.args.get("filter"), None)
-    conditions = where.where(None, None)
-    c.preparable &= not conditions.params
-    condition = c.adopt(conditions.text(), conditions.params)
+    condition = area_filter(s.args.get("filter"), None).where(c.bind).text()
     source = f"SELECT t.* FROM {kind} t WHERE {scope} AND {condition}"
     return Listing(TYPENAMES[kind], source, (("code", "text"),))
 

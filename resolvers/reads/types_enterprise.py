@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from geo.shape import decimal_scale
+from parkgrid.vocabulary import held_at
 from resolvers.filters import EnterpriseFilter
 from resolvers.reads.areas import checked_precision
 from resolvers.reads.compiler import ROWS, Compiler, FieldSql, Listing, column, fields_of, upper
-from resolvers.reads.enterprises import DISTANCE, Ordering, checked_order
+from resolvers.reads.enterprises import Ordering, checked_order, distance
 from resolvers.reads.selection import Selection
-from resolvers.scope import CURRENT
 
 BY_ID = (("id", "bigint"),)
 ENTERPRISE_ROWS = "(SELECT e.*, NULL::float8 AS distance_m FROM enterprise e)"
@@ -30,17 +30,17 @@ def enterprise_listing(
 ) -> Listing:
     """Enterprises under `scope` matching the filter, in the ordering, with distance_m from
     the `near` point when there is one. A spatially bounded filter (a map view) is evaluated
-    once for the page and the count; a filtered statement is planned for its values."""
+    once for the page and the count."""
     order = checked_order(where, ordering)
-    conditions = where.where()
-    distance = DISTANCE if where.near is not None else "NULL::float8"
+    conditions = where.where(c.bind)
+    reference = where.reference(c.bind)
+    measured = distance(reference) if reference else "NULL::float8"
     source = (
-        f"SELECT e.*, {distance} AS distance_m FROM enterprise e"
+        f"SELECT e.*, {measured} AS distance_m FROM enterprise e"
         f" WHERE {scope} AND {conditions.text()}"
     )
-    c.preparable &= not conditions.params
     bounded = where.bbox is not None or where.near is not None or where.intersects is not None
-    return Listing("Enterprise", c.adopt(source, conditions.params), order, materialized=bounded)
+    return Listing("Enterprise", source, order, materialized=bounded)
 
 
 def enterprise(c: Compiler, where: str, s: Selection) -> str:
@@ -49,7 +49,7 @@ def enterprise(c: Compiler, where: str, s: Selection) -> str:
 
 
 def liaison(c: Compiler, t: str, s: Selection) -> str:
-    current = c.adopt(CURRENT, {"at": s.arg("at") or c.now})
+    current = held_at("a", c.bind(s.arg("at") or c.now, "timestamptz"))
     held = (
         f"SELECT a.cadre_id FROM assignment a WHERE a.enterprise_id = {t}.id"
         f" AND a.role = 'liaison' AND {current} ORDER BY a.id DESC LIMIT 1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from parkgrid.vocabulary import held_at
 from resolvers.reads.compiler import (
     Compiler,
     FieldSql,
@@ -14,7 +15,7 @@ from resolvers.reads.compiler import (
 )
 from resolvers.reads.selection import Selection
 from resolvers.reads.types_enterprise import BY_ID, CADRE_ROWS, enterprise, point
-from resolvers.scope import CURRENT, is_open, overdue
+from resolvers.scope import is_open, overdue
 
 
 def cadre(reference: str) -> FieldSql:
@@ -37,7 +38,7 @@ def check_in_distance(t: str) -> str:
 
 
 def assignments(c: Compiler, t: str, s: Selection) -> str:
-    current = c.adopt(CURRENT, {"at": s.arg("at") or c.now})
+    current = held_at("a", c.bind(s.arg("at") or c.now, "timestamptz"))
     source = f"SELECT a.* FROM assignment a WHERE a.cadre_id = {t}.id AND {current}"
     return c.many(Listing("Assignment", source, (("role", "text"), ("id", "bigint"))), s)
 

@@ -131,8 +131,7 @@ def param_line(name: str, value: Any) -> str:
 
 
 def rendered(plan: Plan) -> str:
-    lines = [f"-- preparable: {str(plan.preparable).lower()}"]
-    lines += [param_line(name, value) for name, value in plan.params.items()]
+    lines = [param_line(name, value) for name, value in plan.params.items()]
     return "\n".join([*lines, plan.sql, ""])
 
 

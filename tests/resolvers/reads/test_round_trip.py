@@ -136,3 +136,12 @@ def test_a_statement_that_times_out_is_sent_once(empty_url) -> None:
     attempts = sql.scalar("SELECT last_value FROM public.round_trip_attempts")
     sql.dispose()
     assert attempts == 1
+
+
+def test_a_connection_keeps_a_bounded_number_of_prepared_statements() -> None:
+    from parkgrid.prepared import MAX_PREPARED
+
+    done = {f"parkgrid_{n}" for n in range(MAX_PREPARED)}
+    text, new = script(done, [("SELECT 1", True)])
+    assert text.startswith("DEALLOCATE ALL;")
+    assert "PREPARE" in text and len(new) == 1 and not done

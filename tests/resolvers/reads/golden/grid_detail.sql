@@ -1,4 +1,3 @@
--- preparable: true
 -- b0 str "430624101001001"
 -- b1 int 20
 -- b2 float 1000000.0

@@ -1,4 +1,3 @@
--- preparable: true
 -- b0 float 112.8712
 -- b1 float 28.6861
 SELECT json_build_object('locate'::text, (WITH 

@@ -1,4 +1,3 @@
--- preparable: true
 -- b0 str "430624101002"
 -- b1 int 100
 -- b2 int 10

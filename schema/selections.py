@@ -29,7 +29,7 @@ from graphql.execution.collect_fields import (
     collect_subfields,
 )
 from graphql.execution.values import VariableValues, get_argument_values
-from graphql.language import ValueNode, VariableNode
+from graphql.language import FragmentSpreadNode, Node, ValueNode, VariableNode
 from strawberry.types.arguments import convert_arguments
 
 from resolvers.reads.selection import Selection
@@ -42,6 +42,10 @@ class Operation:
     fragments: dict[str, FragmentDetails]
     constant: dict[int, dict[str, Any]] = field(default_factory=dict)
     """Converted arguments of the field nodes whose arguments name no variable, by node."""
+    static: dict[tuple[int, ...], Selection] = field(default_factory=dict)
+    """Selections whose whole subtree names no variable, by their field nodes."""
+    varying: set[tuple[int, ...]] = field(default_factory=set)
+    """Field nodes whose subtree names a variable."""
 
     @classmethod
     def of(
@@ -53,6 +57,29 @@ class Operation:
 def uses_variables(node: FieldNode) -> bool:
     arguments = node.arguments or ()
     return any(isinstance(n, VariableNode) for a in arguments for n in walk(a.value))
+
+
+def names_variables(node: Node, fragments: Mapping[str, FragmentDetails]) -> bool:
+    """Whether anything below `node` (arguments, directives, spread fragments) names a
+    variable: if nothing does, its selection is the same for every request."""
+    if isinstance(node, VariableNode):
+        return True
+    if isinstance(node, FragmentSpreadNode):
+        spread = fragments.get(node.name.value)
+        inner = [spread.definition] if spread else []
+        return any(names_variables(n, fragments) for n in [*(node.directives or ()), *inner])
+    return any(
+        names_variables(child, fragments)
+        for key in node.keys
+        for child in children_of(getattr(node, key, None))
+    )
+
+
+def children_of(value: Any) -> Iterator[Node]:
+    if isinstance(value, Node):
+        yield value
+    elif isinstance(value, tuple | list):
+        yield from (item for item in value if isinstance(item, Node))
 
 
 def walk(value: ValueNode) -> Iterator[ValueNode]:
@@ -115,6 +142,27 @@ class Collector:
         name = details[0].node.name.value
         if name == "__typename":
             return Selection(key, name)
+        nodes = tuple(id(d.node) for d in details)
+        if nodes in operation.static and runtime is None:
+            return operation.static[nodes]
+        found = self.collected(operation, variables, parent, key, details, runtime)
+        if runtime is None and nodes not in operation.varying:
+            if any(names_variables(d.node, operation.fragments) for d in details):
+                operation.varying.add(nodes)
+            else:
+                operation.static[nodes] = found
+        return found
+
+    def collected(
+        self,
+        operation: Operation,
+        variables: VariableValues,
+        parent: GraphQLObjectType,
+        key: str,
+        details: list[FieldDetails],
+        runtime: GraphQLObjectType | None,
+    ) -> Selection:
+        name = details[0].node.name.value
         if name.startswith("__"):
             raise Unsupported("introspection")
         definition = parent.fields[name]

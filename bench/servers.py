@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -101,20 +101,32 @@ def server(url: str, workers: int) -> Iterator[tuple[int, MemoryWatch]]:
         Path(env.get("TMPDIR", "/tmp")) / f"parkgrid-bench-{port}"
     )
     log_path = Path(env["PARKGRID_CLUSTER_DATA_DIR"] + ".log")
+    with running([PARKGRID, "serve"], env, log_path, lambda _: wait_ready(port)) as watch:
+        yield port, watch
+    print(f"server log: {log_path}")
+
+
+@contextmanager
+def running(
+    command: list[str],
+    env: dict[str, str],
+    log_path: Path,
+    ready: Callable[[subprocess.Popen[bytes]], None],
+    cwd: Path | None = None,
+) -> Iterator[MemoryWatch]:
+    """A server process, its output in `log_path`, watched from when it is `ready` until the
+    block ends, then stopped."""
     with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [PARKGRID, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         watch = MemoryWatch(process.pid)
         try:
-            wait_ready(port)
+            ready(process)
             watch.start()
-            yield port, watch
+            yield watch
         finally:
             watch.running = False
             process.terminate()
             process.wait(timeout=30)
-    print(f"server log: {log_path}")
 
 
 def ensure_peer() -> str:
@@ -156,17 +168,10 @@ def peer_server(url: str, workers: int) -> Iterator[tuple[int, MemoryWatch]]:
     env = {**os.environ, "DATABASE_URL": libpq, "PORT": str(port), "WORKERS": str(workers),
            "SCHEMAS": PEER_SCHEMAS, "PGOPTIONS": SHORT_STATEMENTS, "NODE_ENV": "production"}  # fmt: skip
     log_path = Path(env.get("TMPDIR", "/tmp")) / f"parkgrid-bench-peer-{port}.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [node, "server.js"], cwd=PEER_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        watch = MemoryWatch(process.pid)
-        try:
-            wait_for_line(process, log_path, "ready")
-            watch.start()
-            yield port, watch
-        finally:
-            watch.running = False
-            process.terminate()
-            process.wait(timeout=30)
+
+    def ready(process: subprocess.Popen[bytes]) -> None:
+        wait_for_line(process, log_path, "ready")
+
+    with running([node, "server.js"], env, log_path, ready, cwd=PEER_DIR) as watch:
+        yield port, watch
     print(f"peer log: {log_path}")

@@ -8,48 +8,20 @@ from contextlib import contextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, text
 from starlette.testclient import TestClient
 
 from parkgrid.settings import ApiSettings, DatabaseSettings
+from tests.schema.access_subjects import CURRENT, REACH, Sql
 from web.app import create_app
 
-CURRENT = "a.valid_from <= now() AND (a.valid_to IS NULL OR a.valid_to > now())"
-REACH = f"""
-    SELECT a.cadre_id, g.id AS grid_id
-    FROM public.assignment a
-    LEFT JOIN public.enterprise e ON e.id = a.enterprise_id
-    JOIN public.grid g ON g.id = a.grid_id OR g.id = e.grid_id OR g.zone_id = a.zone_id
-    WHERE {CURRENT}
-"""
-"""Every grid each current assignment reaches (README: a zone lead's grids are the zone's,
-a grid lead's the grid, a liaison's the grids of their enterprises)."""
+__all__ = ["CURRENT", "REACH", "Api", "Oracle", "api"]
 
 
-class Oracle:
-    """Plain queries on the base tables."""
-
-    def __init__(self, url: str) -> None:
-        self.engine: Engine = create_engine(url)
-
-    def rows(self, query: str, **params: Any) -> list[Any]:
-        with self.engine.connect() as conn:
-            conn.execute(text("SET search_path = public"))
-            return list(conn.execute(text(query), params).all())
+class Oracle(Sql):
+    """Plain queries on the base tables (the access tests' independent SQL)."""
 
     def column(self, query: str, **params: Any) -> list[Any]:
         return [row[0] for row in self.rows(query, **params)]
-
-    def scalar(self, query: str, **params: Any) -> Any:
-        return self.rows(query, **params)[0][0]
-
-    def execute(self, query: str, **params: Any) -> Any:
-        with self.engine.begin() as conn:
-            result = conn.execute(text(query), params)
-            return result.scalar() if result.returns_rows else None
-
-    def grids_of(self, cadre_id: int) -> set[int]:
-        return set(self.column(f"SELECT grid_id FROM ({REACH}) r WHERE cadre_id = :c", c=cadre_id))
 
     def dispose(self) -> None:
         self.engine.dispose()

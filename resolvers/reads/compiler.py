@@ -37,6 +37,7 @@ class Listing:
     keys: tuple[tuple[str, str], ...]
     descending: bool = False
     materialized: bool = False  # a spatially bounded source: evaluated once for page and count
+    paged: str = ""  # columns worked out for a page's rows only: SQL over `{x}`, the row
 
     def order(self, alias: str) -> str:
         direction = " DESC" if self.descending else ""
@@ -85,10 +86,13 @@ class Compiler:
 
     def many(self, listing: Listing, s: Selection) -> str:
         """A whole list (no paging), in the listing's order; [] when empty."""
-        r = self.alias("r")
+        r, x = self.alias("r"), self.alias("x")
         item = self.object(listing.node, r, s.fields)
         agg = f"json_agg({item} ORDER BY {listing.order(r)})"
-        return f"(SELECT coalesce({agg}, '[]'::json) FROM ({listing.source}) {r})"
+        rows = listing.source
+        if listing.paged:
+            rows = f"SELECT {x}.*, {listing.paged.format(x=x)} FROM ({rows}) {x}"
+        return f"(SELECT coalesce({agg}, '[]'::json) FROM ({rows}) {r})"
 
     # connections
 
@@ -116,8 +120,9 @@ class Compiler:
         p, x, size = self.alias("p"), self.alias("x"), self.bind(request.first, "integer")
         source = "hit" if listing.materialized else f"({listing.source})"
         prefix = f"WITH hit AS MATERIALIZED ({listing.source}) " if listing.materialized else ""
+        paged = f"{listing.paged.format(x=x)}, " if listing.paged else ""
         inner = (
-            f"SELECT {x}.*, row_number() OVER (ORDER BY {listing.order(x)}) AS rn"
+            f"SELECT {x}.*, {paged}row_number() OVER (ORDER BY {listing.order(x)}) AS rn"
             f" FROM {source} {x} WHERE {self.keyset(listing, request, x)}"
             f" ORDER BY {listing.order(x)} LIMIT {size} + 1"
         )

@@ -21,9 +21,9 @@ Ordering = Literal["code", "name", "distance"]
 REFERENCE = f"{geosql.bound_point('f_lon', 'f_lat')}::geography"
 
 
-def distance(reference: str) -> str:
-    """Geodesic distance of the enterprise (aliased e) from a geography."""
-    return f"ST_Distance(e.location::geography, {reference})"
+def distance(reference: str, alias: str = "e") -> str:
+    """Geodesic distance of the enterprise (aliased `alias`) from a geography."""
+    return f"ST_Distance({alias}.location::geography, {reference})"
 
 
 KNN_SLACK = 16

@@ -35,12 +35,13 @@ def enterprise_listing(
     conditions = where.where(c.bind)
     reference = where.reference(c.bind)
     measured = distance(reference) if reference else "NULL::float8"
-    source = (
-        f"SELECT e.*, {measured} AS distance_m FROM enterprise e"
-        f" WHERE {scope} AND {conditions.text()}"
-    )
+    paged = ""
+    if reference and ordering != "distance":  # measured for the page's rows only
+        measured, paged = "NULL::float8", distance(reference, "{x}") + " AS distance_m"
+    columns = "e.*" if paged else f"e.*, {measured} AS distance_m"
+    source = f"SELECT {columns} FROM enterprise e WHERE {scope} AND {conditions.text()}"
     bounded = where.bbox is not None or where.near is not None or where.intersects is not None
-    return Listing("Enterprise", source, order, materialized=bounded)
+    return Listing("Enterprise", source, order, materialized=bounded, paged=paged)
 
 
 def enterprise(c: Compiler, where: str, s: Selection) -> str:

@@ -26,10 +26,24 @@ def name_literal(name: str) -> str:
     return f"'{name}'::text"
 
 
+MAX_PAIRS = 50
+"""json_build_object takes at most 100 arguments: 50 keys with their values."""
+
+
 def json_object(pairs: Iterable[tuple[str, str]]) -> str:
-    """json_build_object of (response key, SQL expression) pairs; '{}' when there are none."""
-    items = ", ".join(f"{name_literal(key)}, {value}" for key, value in pairs)
-    return f"json_build_object({items})"
+    """json_build_object of (response key, SQL expression) pairs, keys in the order given;
+    '{}' when there are none. Past 50 keys the object is built in parts whose texts are
+    joined (json keeps them in order, where jsonb's || would sort them)."""
+    items = [f"{name_literal(key)}, {value}" for key, value in pairs]
+    if len(items) <= MAX_PAIRS:
+        return f"json_build_object({', '.join(items)})"
+    parts = [
+        f"regexp_replace(json_build_object({', '.join(items[i : i + MAX_PAIRS])})::text,"
+        " '^[{]|[}]$', '', 'g')"
+        for i in range(0, len(items), MAX_PAIRS)
+    ]
+    joined = " || ', ' || ".join(parts)
+    return f"('{{' || {joined} || '}}')::json"
 
 
 def cursor(keys: Iterable[str]) -> str:

@@ -123,3 +123,31 @@ def test_failing_requests_give_the_same_errors(clients, query, variables) -> Non
     fast, slow, _ = both(clients, query, variables)
     assert slow["errors"]
     assert fast == slow
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_an_object_of_more_than_fifty_keys_keeps_them_in_order(demo_url, fast_path) -> None:
+    """json_build_object takes 50 keys at most: a wider object is built in parts."""
+    from sqlalchemy import create_engine, text
+
+    keys = [f"k{n}" for n in range(60)]
+    aliased = " ".join(
+        f"{key}: {'code' if n % 2 else 'enterpriseCount'}" for n, key in enumerate(keys)
+    )
+    api = ApiSettings(fast_path=fast_path, max_aliases=100)
+    with TestClient(create_app(DatabaseSettings(url=demo_url), api)) as client:
+        answer = client.post(
+            "/graphql", json={"query": f'{{ grid(code: "{GRID}") {{ {aliased} }} }}'}
+        ).json()
+    engine = create_engine(demo_url)
+    with engine.connect() as conn:
+        count = conn.execute(
+            text(
+                "SELECT count(*) FROM enterprise e JOIN grid g ON g.id = e.grid_id WHERE g.code = :c"
+            ),
+            {"c": GRID},
+        ).scalar_one()
+    engine.dispose()
+    grid = answer["data"]["grid"]
+    assert list(grid) == keys
+    assert all(grid[key] == (GRID if n % 2 else count) for n, key in enumerate(keys))

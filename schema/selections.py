@@ -32,6 +32,7 @@ from graphql.execution.values import VariableValues, get_argument_values
 from graphql.language import FragmentSpreadNode, Node, ValueNode, VariableNode
 from strawberry.types.arguments import convert_arguments
 
+from parkgrid.errors import InvalidInput
 from resolvers.reads.selection import Selection
 from resolvers.reads.sql import Unsupported
 
@@ -80,6 +81,16 @@ def children_of(value: Any) -> Iterator[Node]:
         yield value
     elif isinstance(value, tuple | list):
         yield from (item for item in value if isinstance(item, Node))
+
+
+def holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(holds_nul(v) for v in value)
+    return False
 
 
 def walk(value: ValueNode) -> Iterator[ValueNode]:
@@ -192,6 +203,9 @@ class Collector:
         if id(node) in operation.constant:
             return operation.constant[id(node)]
         raw = get_argument_values(definition, node, variables)
+        for name, value in raw.items():
+            if holds_nul(value):  # PostgreSQL text cannot hold it
+                raise InvalidInput("must not contain the NUL character (U+0000)", field=name)
         strawberry_field = definition.extensions["strawberry-definition"]
         registry = self.strawberry.schema_converter.scalar_registry
         args: dict[str, Any] = convert_arguments(

@@ -151,3 +151,21 @@ def test_an_object_of_more_than_fifty_keys_keeps_them_in_order(demo_url, fast_pa
     grid = answer["data"]["grid"]
     assert list(grid) == keys
     assert all(grid[key] == (GRID if n % 2 else count) for n, key in enumerate(keys))
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "field"),
+    [
+        ("query ($c: String!) { grid(code: $c) { code } }", {"c": "G\u00001"}, "code"),
+        (
+            "query ($s: String) { enterprises(filter: {search: $s}) { totalCount } }",
+            {"s": "a\u0000"},
+            "filter",
+        ),
+    ],
+)
+def test_a_nul_character_is_refused_by_name(clients, query, variables, field) -> None:
+    fast, slow, _ = both(clients, query, variables)
+    assert fast == slow
+    (error,) = fast["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}

@@ -31,18 +31,15 @@ SERIALISED_SCALARS = ("Date", "DateTime")
 """Scalars the compiler writes as the schema would serialise them (ISO 8601 text)."""
 
 
-def limits(info: Info) -> Limits:
-    api = info.context.api
-    return Limits(
-        api.default_page_size, api.max_page_size, info.context.ledger.check_in_tolerance_m
-    )
-
-
 async def answer(info: Info, parts: list[tuple[str, Builder]]) -> dict[str, Any]:
     """The parts' JSON, read as the caller; a guard that held raises its error."""
     context = info.context
     plan = compile_request(
-        parts, limits(info), context.today, context.now, context.principal.is_staff
+        parts,
+        Limits.of(context.api, context.ledger),
+        context.today,
+        context.now,
+        context.principal.is_staff,
     )
     row = await context.db.at_once([(plan.sql, True)], plan.params)
     error = plan.refusal(row["guards"])

@@ -70,9 +70,7 @@ class ParkGraphQL(GraphQL[Context, None]):
         schema = build_schema(api, limits)
         super().__init__(schema, graphql_ide="graphiql" if api.graphiql else None)
         self.api, self.ledger = api, LedgerSettings()
-        compiled = Limits(
-            api.default_page_size, api.max_page_size, self.ledger.check_in_tolerance_m
-        )
+        compiled = Limits.of(api, self.ledger)
         self.fast = FastPath(schema, api, limits, compiled)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

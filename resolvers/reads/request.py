@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from parkgrid.errors import ParkgridError
+from parkgrid.settings import ApiSettings, LedgerSettings
 from resolvers.reads import roots, types_areas, types_enterprise, types_ledger  # noqa: F401
 from resolvers.reads.compiler import Compiler
 from resolvers.reads.selection import Selection
@@ -36,6 +37,10 @@ class Limits:
     default_page: int
     max_page: int
     check_in_tolerance_m: float
+
+    @classmethod
+    def of(cls, api: ApiSettings, ledger: LedgerSettings) -> Limits:
+        return cls(api.default_page_size, api.max_page_size, ledger.check_in_tolerance_m)
 
 
 def query_fields(selections: Sequence[Selection]) -> list[tuple[str, Builder]]:

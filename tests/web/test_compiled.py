@@ -1,5 +1,6 @@
-"""The compiled path answers exactly what field-by-field execution answers, in one round trip
-to the database; requests that fail take the ordinary path, whose errors they keep."""
+"""A request compiled whole answers exactly what it answers compiled field by field (the
+executor's way, `fast_path=False`), in one round trip to the database; requests that fail
+are executed, and keep the executor's errors."""
 
 from __future__ import annotations
 

@@ -58,6 +58,8 @@ class Context:
     now: datetime
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
     loaders: Loaders = field(init=False)
+    batches: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)
+    """Compiled reads of objects by key, batched per field (see schema.reading.entity)."""
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db)

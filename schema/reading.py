@@ -7,6 +7,7 @@ written once, in resolvers.reads, whichever way a request runs."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import orjson
@@ -19,6 +20,7 @@ from graphql import (
     GraphQLSchema,
     get_named_type,
 )
+from strawberry.dataloader import DataLoader
 
 from resolvers.reads.compiler import FIELDS, ROWS, Compiler
 from resolvers.reads.request import Builder, Limits, compile_request, query_field
@@ -64,20 +66,37 @@ async def query(info: Info) -> Any:
 
 async def entity(info: Info, typename: str, key: int | None, column: str = "id") -> Any:
     """The `typename` object whose `column` is `key` (None: none), compiled with the field's
-    subtree; an abstract field's value says its type."""
+    subtree; an abstract field's value says its type. The same field of many objects (the
+    issue of every hard case) is read in one statement."""
     if key is None:
         return None
-    selection = resolving(info, typename)
-
-    def build(c: Compiler) -> str:
-        where = f"{{r}}.{column} = {c.bind(key, 'bigint')}"
-        return c.one(typename, ROWS.get(typename, typename.lower()), where, selection)
-
-    found = (await answer(info, [(selection.key, build)]))[selection.key]
+    raw = info._raw_info
+    batch = (typename, column, tuple(id(node) for node in raw.field_nodes))
+    if batch not in info.context.batches:
+        loader = partial(objects_by_key, info, typename, column, resolving(info, typename))
+        info.context.batches[batch] = DataLoader(load_fn=loader)
+    found = await info.context.batches[batch].load(key)
     abstract = not isinstance(get_named_type(info._raw_info.return_type), GraphQLObjectType)
     if isinstance(found, dict) and abstract:
         found["__typename"] = typename
     return found
+
+
+async def objects_by_key(
+    info: Info, typename: str, column: str, selection: Selection, keys: list[int]
+) -> list[Any]:
+    """The objects whose `column` is one of `keys`, in the keys' order (None where none)."""
+
+    def build(c: Compiler) -> str:
+        r, bound = c.alias("r"), c.bind(list(keys), "bigint[]")
+        pair = f"json_build_array({r}.{column}, {c.object(typename, r, selection.fields)})"
+        rows = ROWS.get(typename, typename.lower())
+        found = f"SELECT coalesce(json_agg({pair}), '[]'::json) FROM {rows} {r}"
+        return f"({found} WHERE {r}.{column} = ANY({bound}))"
+
+    pairs = (await answer(info, [("found", build)]))["found"]
+    by_key = {key: value for key, value in pairs}
+    return [by_key.get(key) for key in keys]
 
 
 def by_key(source: dict[str, Any], info: GraphQLResolveInfo[Any], **_args: Any) -> Any:

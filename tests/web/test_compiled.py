@@ -170,3 +170,34 @@ def test_a_nul_character_is_refused_by_name(clients, query, variables, field) ->
     assert fast == slow
     (error,) = fast["errors"]
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
+
+
+def test_the_same_field_of_many_objects_is_read_in_one_statement(demo_url) -> None:
+    """Each hard case names its issue: the executor reads them all in one batch."""
+    from sqlalchemy import create_engine, text
+
+    from tests.conftest import ADMIN_TOKEN
+
+    query = (
+        '{ stats(park: "430624101", hardCaseDays: 30) { hardCases { ageDays issue { id title'
+        " enterprise { uscc } } } } }"
+    )
+    with TestClient(create_app(DatabaseSettings(url=demo_url))) as client:
+        client.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+        db = client.app.state.db  # type: ignore[attr-defined]
+        batches: list[int] = []
+        first_row = db.reads.first_row
+
+        async def counted(statements, params):
+            batches.append(len(statements))
+            return await first_row(statements, params)
+
+        db.reads.first_row = counted
+        cases = client.post("/graphql", json={"query": query}).json()["data"]["stats"]["hardCases"]
+    engine = create_engine(demo_url)
+    with engine.connect() as conn:
+        titles = dict(conn.execute(text("SELECT CAST(id AS text), title FROM issue")).all())
+    engine.dispose()
+    assert len(cases) > 1
+    assert all(case["issue"]["title"] == titles[case["issue"]["id"]] for case in cases)
+    assert len(batches) == 1

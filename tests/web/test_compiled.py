@@ -196,10 +196,9 @@ def test_the_same_field_of_many_objects_is_read_in_one_statement(demo_url) -> No
         cases = client.post("/graphql", json={"query": query}).json()["data"]["stats"]["hardCases"]
     engine = create_engine(demo_url)
     with engine.connect() as conn:
-        titles: dict[str, str] = dict(
-            conn.execute(text("SELECT CAST(id AS text), title FROM issue")).tuples().all()
-        )
+        rows = conn.execute(text("SELECT CAST(id AS text) AS id, title FROM issue")).all()
     engine.dispose()
+    titles = {row.id: row.title for row in rows}
     assert len(cases) > 1
     assert all(case["issue"]["title"] == titles[case["issue"]["id"]] for case in cases)
     assert len(batches) == 1

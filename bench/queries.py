@@ -44,6 +44,17 @@ NEAREST_SQL = """SELECT uscc, name, ST_AsGeoJSON(location, 6),
 FROM enterprise ORDER BY location::geography <-> ({point})::geography LIMIT 20;
 """
 
+# the near variants by hand: the enterprises within 500 m (geodesic), counted, and a page of 20
+# by code (measured for the page) or by distance (measured for every match)
+NEAR_SQL = """WITH r AS (SELECT ({point})::geography AS g),
+hit AS MATERIALIZED (SELECT e.* FROM enterprise e, r WHERE ST_DWithin(e.location::geography, r.g, 500))
+SELECT (SELECT count(*) FROM hit),
+  (SELECT json_agg(json_build_object('uscc', p.uscc, 'name', p.name,
+          'location', ST_AsGeoJSON(p.location, 6)::json, 'distanceMeters', p.d) ORDER BY {order})
+   FROM (SELECT hit.*, ST_Distance(hit.location::geography, r.g) AS d FROM hit, r
+         ORDER BY {order} LIMIT 20) p);
+"""
+
 BBOX_SQL = """WITH b AS (SELECT {lon} AS w, {lat} AS s, {lon} + {size} AS e, {lat} + {size} AS n),
 hit AS (SELECT e.* FROM enterprise e, b WHERE e.location && ST_MakeEnvelope(b.w, b.s, b.e, b.n, 4326)
         AND ST_X(e.location) BETWEEN b.w AND b.e AND ST_Y(e.location) BETWEEN b.s AND b.n)
@@ -263,9 +274,15 @@ def core_queries(plan: Plan) -> list[CoreQuery]:
     ]  # fmt: skip
 
 
-def variants(cursors: list[tuple[str, str]]) -> list[CoreQuery]:
-    """The service's other request shapes, without raw SQL or peer; `cursors`: (grid code,
-    the endCursor of its first page of 20 enterprises) for some grids, for the page-2 row."""
+def variants(plan: Plan, cursors: list[tuple[str, str]]) -> list[CoreQuery]:
+    """The service's other request shapes, without peer (raw SQL for the `near` rows);
+    `cursors`: (grid code, the endCursor of its first page of 20 enterprises) for some grids,
+    for the page-2 row."""
+    point, _, _ = point_sql(plan)
+    header = POINT_SQL.format(last_park=plan.parks - 1)
+    near = {
+        order: header + NEAR_SQL.format(point=point, order=order) for order in ("uscc", "d, uscc")
+    }
     table = ", ".join(f'{{"{code}", "{cursor}"}}' for code, cursor in cursors)
     page_two = (
         f"local page_two = {{{table}}}\n"
@@ -283,9 +300,9 @@ def variants(cursors: list[tuple[str, str]]) -> list[CoreQuery]:
                   'string.format("{\\"code\\": \\"%s\\", \\"after\\": \\"%s\\"}",'
                   " random_page_two())",
                   lua_setup=page_two, sample={"code": first_code, "after": first_cursor}),
-        CoreQuery("enterprises(near 500 m) 20 + totalCount", "", NEAR_GQL, POINT_LUA),
-        CoreQuery("enterprises(near 500 m, orderBy: DISTANCE) 20", "", NEAR_DISTANCE_GQL,
-                  POINT_LUA),
+        CoreQuery("enterprises(near 500 m) 20 + totalCount", near["uscc"], NEAR_GQL, POINT_LUA),
+        CoreQuery("enterprises(near 500 m, orderBy: DISTANCE) 20", near["d, uscc"],
+                  NEAR_DISTANCE_GQL, POINT_LUA),
         CoreQuery("enterprises(intersects 1 km polygon) 20", "", INTERSECTS_GQL,
                   polygon_lua("area")),
         CoreQuery("enterprises(bbox, orderBy: NAME) 100", "", BBOX_NAME_GQL, BBOX_LUA),

@@ -184,7 +184,7 @@ def signed_in_queries(url: str, query: CoreQuery) -> list[CoreQuery]:
 def all_queries(url: str, plan: Plan) -> list[CoreQuery]:
     """Every row, in the order of the table: grid detail and its variants first."""
     grid, *others = core_queries(plan)
-    return [grid, *variants(page_two_cursors(url)), *signed_in_queries(url, grid), *others]
+    return [grid, *variants(plan, page_two_cursors(url)), *signed_in_queries(url, grid), *others]
 
 
 def cells(outcome: Outcome | None) -> list[str]:

@@ -35,7 +35,10 @@ def parse(value: Any, allowed: tuple[str, ...]) -> BaseGeometry:
 
 
 def check_lon_lat(geometry: BaseGeometry) -> None:
-    min_lon, min_lat, max_lon, max_lat = geometry.bounds
+    check_bounds(*geometry.bounds)
+
+
+def check_bounds(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> None:
     if min_lon < LON_RANGE[0] or max_lon > LON_RANGE[1]:
         raise GeometryError("longitude outside -180..180 (is the CRS right, or lon/lat swapped?)")
     if min_lat < LAT_RANGE[0] or max_lat > LAT_RANGE[1]:
@@ -66,7 +69,6 @@ def point(value: Any, srid: int = STORAGE_SRID) -> Point:
     return geometry
 
 
-def lon_lat(lon: float, lat: float) -> Point:
-    geometry = Point(lon, lat)
-    check_lon_lat(geometry)
-    return geometry
+def lon_lat(lon: float, lat: float) -> None:
+    """A point's coordinates in range (checked without building it: a hot path)."""
+    check_bounds(lon, lat, lon, lat)

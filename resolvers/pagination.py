@@ -22,22 +22,10 @@ class PageRequest:
     first: int
     after: SortKey | None
 
-    @property
-    def limit(self) -> int:
-        """One row more than asked, to learn whether there is a next page."""
-        return self.first + 1
-
-    @property
-    def after_key(self) -> Key | None:
-        """The cursor of an ordering by one unique column."""
-        return self.after[0] if self.after else None
-
-
-def encode_cursor(key: SortKey) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(list(key))).decode()
-
 
 def decode_cursor(cursor: str) -> SortKey:
+    """The sort key of a cursor: URL-safe base64 of the JSON array of the row's sort key, as
+    the read compiler writes it (resolvers.reads.sql.cursor)."""
     try:
         key = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (binascii.Error, orjson.JSONDecodeError, ValueError, TypeError) as exc:

@@ -37,10 +37,6 @@ class Token:
     expires_at: datetime | None
     revoked_at: datetime | None
 
-    def valid_at(self, moment: datetime) -> bool:
-        expired = self.expires_at is not None and self.expires_at <= moment
-        return self.revoked_at is None and not expired
-
 
 def new_secret() -> str:
     return PREFIX + secrets.token_urlsafe(32)

@@ -47,7 +47,7 @@ def json_object(pairs: Iterable[tuple[str, str]]) -> str:
 
 
 def cursor(keys: Iterable[str]) -> str:
-    """The opaque cursor of a row, as resolvers.pagination.encode_cursor makes it: URL-safe
+    """The opaque cursor of a row, as resolvers.pagination.decode_cursor reads it: URL-safe
     base64 of the JSON array of its sort key (PostgreSQL's base64 wraps lines; they go)."""
     parts = " || ',' || ".join(f"to_json({key})::text" for key in keys)
     text = f"'[' || {parts} || ']'"

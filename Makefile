@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
-.PHONY: run test stop install db migrate seed serve lint format check bench vendor-maplibre
+.PHONY: run test stop install db migrate seed serve lint format check bench vendor-maplibre \
+	vendor-graphiql
 
 run: seed
 	@echo "Demo admin token, valid 30 days (send it as 'Authorization: Bearer <token>'):"
@@ -52,6 +53,9 @@ format: install
 
 check: lint test
 
+bench: db
+	$(BIN)/python -m bench.run
+
 # MapLibre GL JS for the /map page, vendored from its npm package (committed; not needed to run).
 MAPLIBRE_VERSION ?= 5.24.1
 MAPLIBRE_DIR := web/static/vendor/maplibre-gl
@@ -70,3 +74,35 @@ vendor-maplibre:
 	  echo; echo "sha256:"; cd $(MAPLIBRE_DIR) && sha256sum maplibre-gl.js maplibre-gl.css LICENSE.txt; \
 	} > $(MAPLIBRE_DIR)/VERSION && \
 	echo "vendored maplibre-gl $(MAPLIBRE_VERSION) into $(MAPLIBRE_DIR)"
+
+# GraphiQL for /graphql's IDE page and the React it runs on, vendored from their npm packages
+# (committed; not needed to run). GraphiQL 4 is the last line with a one-file browser build,
+# React 18 the last with browser (UMD) builds.
+GRAPHIQL_VERSION ?= 4.1.2
+REACT_VERSION ?= 18.3.1
+GRAPHIQL_DIR := web/static/vendor/graphiql
+
+vendor-graphiql:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	for pkg in graphiql@$(GRAPHIQL_VERSION) react@$(REACT_VERSION) react-dom@$(REACT_VERSION); do \
+	  name=$${pkg%@*} && mkdir -p "$$tmp/$$name" && \
+	  npm pack --silent --pack-destination "$$tmp" $$pkg >/dev/null && \
+	  tar -xzf "$$tmp/$$name-$${pkg#*@}.tgz" -C "$$tmp/$$name" || exit 1; \
+	done && \
+	mkdir -p $(GRAPHIQL_DIR) && \
+	cp "$$tmp/graphiql/package/graphiql.min.js" "$$tmp/graphiql/package/graphiql.min.css" \
+	   "$$tmp/react/package/umd/react.production.min.js" \
+	   "$$tmp/react-dom/package/umd/react-dom.production.min.js" $(GRAPHIQL_DIR)/ && \
+	cp "$$tmp/graphiql/package/LICENSE" $(GRAPHIQL_DIR)/LICENSE-graphiql && \
+	cp "$$tmp/react/package/LICENSE" $(GRAPHIQL_DIR)/LICENSE-react && \
+	{ echo "graphiql $(GRAPHIQL_VERSION)"; echo "react $(REACT_VERSION)"; \
+	  echo "react-dom $(REACT_VERSION)"; echo; \
+	  echo "Fetched by 'make vendor-graphiql' (npm pack of the three packages), unchanged:"; \
+	  echo "graphiql's graphiql.min.js (its UMD build) and graphiql.min.css, react's"; \
+	  echo "umd/react.production.min.js and react-dom's umd/react-dom.production.min.js."; \
+	  echo "Licences: MIT (LICENSE-graphiql; LICENSE-react, the same for react and react-dom)."; \
+	  echo "Change the versions with GRAPHIQL_VERSION=x.y.z REACT_VERSION=x.y.z."; \
+	  echo; echo "sha256:"; cd $(GRAPHIQL_DIR) && sha256sum graphiql.min.js graphiql.min.css \
+	    react.production.min.js react-dom.production.min.js LICENSE-graphiql LICENSE-react; \
+	} > $(GRAPHIQL_DIR)/VERSION && \
+	echo "vendored graphiql $(GRAPHIQL_VERSION), react $(REACT_VERSION) into $(GRAPHIQL_DIR)"

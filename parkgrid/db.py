@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
@@ -9,13 +10,15 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import anyio
 import orjson
+import psycopg2.errors
 import psycopg2.extras
 from anyio import CapacityLimiter
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy.engine import Connection, RootTransaction
 
 from parkgrid.aio import ReadPool
 from parkgrid.cluster import libpq_dsn
+from parkgrid.errors import ParkgridError, TimedOut, Unavailable
 from parkgrid.settings import DatabaseSettings
 
 P = ParamSpec("P")
@@ -31,6 +34,32 @@ SET_SCOPE = (
     " FROM unnest(CAST(%(scope_keys)s AS text[]), CAST(%(scope_values)s AS text[])) AS s(k, v)"
 )
 WRITE_PATH = text("SET LOCAL search_path = public")
+
+
+CONNECT_TIMEOUT_S = 5  # an unreachable host answers Unavailable after this, not a hang
+
+
+def trouble(error: BaseException) -> ParkgridError | None:
+    """What a database error means to the caller: a cancelled statement is a timeout; a
+    connection that cannot be made or was lost, or a pool with no free connection, is the
+    database being unavailable. Anything else (a bug) is None."""
+    cause = getattr(error, "orig", None) or error
+    if isinstance(cause, psycopg2.errors.QueryCanceled):
+        return TimedOut("the request ran past the statement timeout and was cancelled")
+    if isinstance(error, exc.TimeoutError):
+        return Unavailable("every database connection is busy; try again shortly")
+    lost = isinstance(error, exc.DBAPIError) and error.connection_invalidated
+    if lost or isinstance(cause, psycopg2.OperationalError):
+        return Unavailable("the database is unavailable; try again shortly")
+    return None
+
+
+def raise_trouble(error: BaseException) -> None:
+    """Raise the caller's error for database trouble; return for anything else (a bug,
+    which the caller re-raises as it is)."""
+    problem = trouble(error)
+    if problem is not None:
+        raise problem from error
 
 
 def use_orjson(dbapi_connection: Any, _record: Any) -> None:
@@ -54,7 +83,10 @@ def create_db_engine(settings: DatabaseSettings) -> Engine:
         max_overflow=0,
         pool_pre_ping=False,  # a dropped connection fails once, then the pool renews
         pool_timeout=30,
-        connect_args={"options": session_options(settings)},
+        connect_args={
+            "options": session_options(settings),
+            "connect_timeout": CONNECT_TIMEOUT_S,
+        },
         json_serializer=lambda value: orjson.dumps(value).decode(),
         json_deserializer=orjson.loads,
     )
@@ -83,35 +115,56 @@ class Database:
         limiter: CapacityLimiter,
         reads: ReadPool,
         scope: Mapping[str, str] | None = None,
+        budget_s: float = 0.0,
     ) -> None:
         self.engine, self.limiter, self.reads = engine, limiter, reads
         self.scope = dict(scope or {})
+        self.budget_s = budget_s
+        """How long one request may hold a connection (0: no limit)."""
 
     @classmethod
     def from_settings(cls, settings: DatabaseSettings) -> Database:
         dsn = libpq_dsn(settings.resolved_url())
         reads = ReadPool(dsn, settings.pool_size, session_options(settings))
-        return cls(create_db_engine(settings), CapacityLimiter(settings.pool_size), reads)
+        limiter, budget_s = (
+            CapacityLimiter(settings.pool_size),
+            settings.statement_timeout_ms / 1000,
+        )
+        return cls(create_db_engine(settings), limiter, reads, budget_s=budget_s)
 
     def scoped(self, scope: Mapping[str, str]) -> Database:
         """The same pools, reading and writing as the caller the settings describe."""
-        return Database(self.engine, self.limiter, self.reads, scope)
+        return Database(self.engine, self.limiter, self.reads, scope, self.budget_s)
 
     async def read(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Run `work(connection, ...)` in a transaction that is rolled back, through the
-        scoped views as the caller."""
+        scoped views as the caller; run again once if the server had dropped the connection
+        (after a restart every pooled one is), since a read changes nothing."""
         call = partial(self._run, self._reading, work, *args, **kwargs)
-        return await anyio.to_thread.run_sync(call, limiter=self.limiter)
+        try:
+            return await anyio.to_thread.run_sync(call, limiter=self.limiter)
+        except exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise_trouble(error)
+                raise
+        return await self.answering(call)
 
     async def write(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Run `work(connection, ...)` in a transaction committed when it returns, on the
         tables themselves (the work authorises itself); events name the caller's token."""
-        call = partial(self._run, self._writing, work, *args, **kwargs)
-        return await anyio.to_thread.run_sync(call, limiter=self.limiter)
+        return await self.answering(partial(self._run, self._writing, work, *args, **kwargs))
+
+    async def answering(self, call: Callable[[], T]) -> T:
+        """`call` in a worker thread, its database trouble raised as the caller's error."""
+        try:
+            return await anyio.to_thread.run_sync(call, limiter=self.limiter)
+        except (exc.DBAPIError, exc.TimeoutError) as error:
+            raise_trouble(error)
+            raise
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
@@ -119,22 +172,53 @@ class Database:
             apply_scope(conn, self.scope)
             yield conn
 
+    def _begun(self) -> tuple[Connection, RootTransaction]:
+        """A connection in a write transaction whose first statement went through: a pooled
+        connection the server dropped is replaced once, before any of the work is sent."""
+        for attempt in range(2):
+            conn = self.engine.connect()
+            transaction = conn.begin()
+            try:
+                conn.execute(WRITE_PATH)
+                return conn, transaction
+            except exc.DBAPIError as error:
+                conn.close()
+                if attempt or not error.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            conn.execute(WRITE_PATH)
+        conn, transaction = self._begun()
+        with conn, transaction:
             apply_scope(conn, self.scope)
             yield conn
 
-    @staticmethod
     def _run(
+        self,
         opener: Callable[[], AbstractContextManager[Connection]],
         work: Callable[Concatenate[Connection, P], T],
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
-        with opener() as connection:
+        with opener() as connection, self._deadline(connection):
             return work(connection, *args, **kwargs)
+
+    @contextmanager
+    def _deadline(self, connection: Connection) -> Iterator[None]:
+        """Cancel what the connection runs once the work has held it for the budget: work of
+        many statements (a report) then holds a connection no longer than one statement may,
+        and its cancelled statement is answered as a timeout."""
+        if not self.budget_s:
+            yield
+            return
+        cancel = connection.connection.dbapi_connection.cancel  # type: ignore[union-attr]
+        timer = threading.Timer(self.budget_s, cancel)
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
 
     async def at_once(
         self, statements: Sequence[tuple[str, bool]], params: dict[str, Any]
@@ -146,7 +230,11 @@ class Database:
         if self.scope:
             statements = [(SET_SCOPE, True), *statements]
             params = {**params, **scope_params(self.scope)}
-        return await self.reads.first_row(statements, params)
+        try:
+            return await self.reads.first_row(statements, params)
+        except psycopg2.Error as error:
+            raise_trouble(error)
+            raise
 
     def dispose(self) -> None:
         self.reads.close()

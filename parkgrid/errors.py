@@ -35,7 +35,8 @@ class PageSizeExceeded(InvalidInput):
 
 
 class Conflict(ParkgridError):
-    """The record changed since the client read it (its version moved on)."""
+    """The write clashes with what is stored: the record changed since the client read it
+    (its version moved on), or what it would create exists already."""
 
     code = "CONFLICT"
 
@@ -54,3 +55,21 @@ class Forbidden(ParkgridError):
     """The caller's role or assignments do not reach the record."""
 
     code = "FORBIDDEN"
+
+
+class MethodNotAllowed(ParkgridError):
+    code = "METHOD_NOT_ALLOWED"
+
+
+class Unavailable(ParkgridError):
+    """The database cannot be reached (down, restarting, or every connection busy): the
+    request changed nothing and may be sent again after `retry_after` seconds."""
+
+    code = "SERVICE_UNAVAILABLE"
+    retry_after = 5
+
+
+class TimedOut(ParkgridError):
+    """A statement ran past the statement timeout and was cancelled (nothing changed)."""
+
+    code = "TIMEOUT"

@@ -265,14 +265,36 @@ def copy_all(cursor: Any, plan: Plan, progress: Progress) -> None:
         cursor.copy_expert(f"COPY {load.table} ({load.columns}) FROM STDIN", stream)
 
 
+TABLES = ("park", "zone", "grid", "enterprise", "cadre", "assignment", "issue")
+EMPTY_DATABASE = (
+    "point DATABASE_URL at an empty database and run `parkgrid migrate` on it first"
+    " (generate never adds to or replaces existing data)"
+)
+
+
+class Refused(RuntimeError):
+    """The database is not one generate may fill; the message says why and what to do."""
+
+
 def require_empty(cursor: Any) -> None:
-    cursor.execute("SELECT EXISTS (SELECT 1 FROM park) OR EXISTS (SELECT 1 FROM enterprise)")
-    if cursor.fetchone()[0]:
-        raise ValueError("generate needs an empty, migrated database (set DATABASE_URL to one)")
+    """Refuse, before any row is written, a database that is not migrated or already holds
+    rows in a table generate fills: the rows come with fixed ids, and COPY would fail on the
+    first clash (or mix a synthetic province into a real one)."""
+    cursor.execute("SELECT to_regclass('public.park') IS NOT NULL")
+    if not cursor.fetchone()[0]:
+        raise Refused(f"the database is not migrated; {EMPTY_DATABASE}")
+    held = []
+    for table in TABLES:
+        cursor.execute(f"SELECT count(*) FROM public.{table}")
+        count = int(cursor.fetchone()[0])
+        if count:
+            held.append(f"{table}: {count}")
+    if held:
+        raise Refused(f"the database already holds data ({', '.join(held)}); {EMPTY_DATABASE}")
 
 
 def finish(cursor: Any) -> None:
-    for table in ("park", "zone", "grid", "enterprise", "cadre", "assignment", "issue"):
+    for table in TABLES:
         cursor.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
             f" (SELECT coalesce(max(id), 1) FROM {table}))"
@@ -286,9 +308,10 @@ def generate(url: str, plan: Plan) -> str:
     """Stream the province into the database at `url` in one transaction."""
     connection = psycopg2.connect(libpq_dsn(url))
     try:
-        with connection, connection.cursor() as cursor, Progress(transient=True) as progress:
+        with connection, connection.cursor() as cursor:
             require_empty(cursor)
-            copy_all(cursor, plan, progress)
+            with Progress(transient=True) as progress:
+                copy_all(cursor, plan, progress)
         with connection.cursor() as cursor:
             connection.autocommit = True
             finish(cursor)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CLUSTER_PORT = 54329
@@ -66,8 +70,49 @@ class DatabaseSettings(BaseSettings):
         return normalise_url(self.url or ClusterSettings().url)
 
 
+def listed(value: object) -> object:
+    """A list from the environment: comma-separated (`a, b`) or JSON (`["a", "b"]`)."""
+    if isinstance(value, str) and not value.lstrip().startswith("["):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, str):
+        return json.loads(value)
+    return value
+
+
+def checked_public_url(url: str | None) -> str | None:
+    """An http(s) base URL, kept without its trailing slash (links append `/tiles/...`)."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"{url!r} is not an http(s) base URL without query or fragment")
+    return url.rstrip("/")
+
+
+def checked_origins(origins: list[str]) -> list[str]:
+    """Exact origins (`scheme://host[:port]`): a browser sends nothing else in `Origin`."""
+    found = [origin.strip().lower() for origin in origins]
+    for origin in found:
+        parts = urlsplit(origin)
+        exact = parts.scheme in ("http", "https") and parts.netloc and "*" not in origin
+        if not exact or f"{parts.scheme}://{parts.netloc}" != origin:
+            raise ValueError(f"{origin!r} is not an origin such as https://park.example.com")
+    return found
+
+
+def bare_hosts(hosts: list[str]) -> list[str]:
+    return [host.strip().strip("[]").lower() for host in hosts]
+
+
+HostList = Annotated[list[str], NoDecode, BeforeValidator(listed), AfterValidator(bare_hosts)]
+OriginList = Annotated[
+    list[str], NoDecode, BeforeValidator(listed), AfterValidator(checked_origins)
+]
+
+
 class ServerSettings(BaseSettings):
-    """Where the HTTP server listens."""
+    """Where the HTTP server listens, the URL it is known by, and who may call it from a
+    browser on another origin."""
 
     model_config = SettingsConfigDict(populate_by_name=True)
 
@@ -75,6 +120,22 @@ class ServerSettings(BaseSettings):
     port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "PARKGRID_PORT"))
     workers: int = Field(default=1, ge=1, validation_alias="PARKGRID_WORKERS")
     access_log: bool = Field(default=False, validation_alias="PARKGRID_ACCESS_LOG")
+    public_url: Annotated[str | None, AfterValidator(checked_public_url)] = Field(
+        default=None,
+        validation_alias="PARKGRID_PUBLIC_URL",
+        description="Base of every absolute link (TileJSON, OGC), e.g. behind a proxy.",
+    )
+    trusted_hosts: HostList = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1"],
+        validation_alias="PARKGRID_TRUSTED_HOSTS",
+        description="Host headers links may name (besides `host`); others get `host:port`.",
+    )
+    cors_origins: OriginList = Field(
+        default_factory=list,
+        validation_alias="PARKGRID_CORS_ORIGINS",
+        description="Browser origins allowed to call /graphql, /tiles and /ogc (none: no CORS).",
+    )
+    cors_credentials: bool = Field(default=False, validation_alias="PARKGRID_CORS_CREDENTIALS")
 
 
 class ApiSettings(BaseSettings):
@@ -87,6 +148,21 @@ class ApiSettings(BaseSettings):
     max_depth: int = Field(default=12, ge=1)
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=5_000, ge=1)
+    max_introspection_depth: int = Field(
+        default=16, ge=1, description="Depth of an introspection query (GraphiQL's needs 14)."
+    )
+    introspection: bool = Field(
+        default=True, description="Answer __schema and __type queries (off in production)."
+    )
+    max_body_bytes: int = Field(default=1_048_576, ge=1, description="A request body's size.")
+    max_name_length: int = Field(
+        default=200, ge=1, description="Characters in a name, title, address or search text."
+    )
+    max_text_length: int = Field(default=2_000, ge=1, description="Characters in a note.")
+    max_string_length: int = Field(
+        default=1_000, ge=1, description="Characters in any other string (codes, ids, cursors)."
+    )
+    max_list_length: int = Field(default=1_000, ge=1, description="Items in a list argument.")
     graphiql: bool = True
     fast_path: bool = Field(
         default=True, description="Answer requests of the common shapes with one SQL statement."
@@ -97,6 +173,12 @@ class ApiSettings(BaseSettings):
     tile_cache_mb: float = Field(
         default=64, ge=0, description="Vector tiles kept per process (0: none)."
     )
+    max_polygon_vertices: int = Field(
+        default=10_000, ge=4,
+        description="Most positions a GeoJSON geometry in a request may have (filter shapes,"
+        " boundaries; every ring and part, closing positions included); more is"
+        " INVALID_GEOMETRY before any SQL runs.",
+    )  # fmt: skip
 
 
 DEADLINE_DAYS = {
@@ -137,6 +219,17 @@ class LedgerSettings(BaseSettings):
         default=500.0, ge=0, description="A visit checked in farther away is flagged."
     )
     hard_case_days: int = Field(default=60, ge=1)
+    records_begin: date = Field(
+        default=date(2000, 1, 1), description="No visit is logged before this day."
+    )
+    visit_ahead_minutes: int = Field(
+        default=15, ge=0, description="How far in the future a visit may be (phones' clocks)."
+    )
+
+    def visit_window(self, now: datetime) -> tuple[datetime, datetime]:
+        """The earliest and latest moments a visit may be logged at."""
+        earliest = datetime.combine(self.records_begin, time(), tzinfo=UTC)
+        return earliest, now + timedelta(minutes=self.visit_ahead_minutes)
 
     def due_in_days(self, category: str, severity: str) -> int:
         return due_in_days(category, severity, self.deadline_days, self.urgent_hazard_days)

@@ -247,11 +247,11 @@ class IssueFilter(InAreas):
 # to filters, refusing bad input by name: the one conversion both read paths use.
 
 
-def checked_geometry(value: Any, field: str) -> bytes | None:
+def checked_geometry(value: Any, field: str, max_positions: int) -> bytes | None:
     if value is None:
         return None
     try:
-        geometry = validate.parse(value, ANY_GEOMETRY)
+        geometry = validate.parse(value, ANY_GEOMETRY, max_positions)
         validate.check_lon_lat(geometry)
         validate.check_valid(geometry)
     except GeometryError as exc:
@@ -268,7 +268,9 @@ def checked_near(value: Any) -> Near | None:
     return Near(value.lon, value.lat, value.meters)
 
 
-def enterprise_filter(value: Any, staff: bool) -> EnterpriseFilter:
+def enterprise_filter(
+    value: Any, staff: bool, max_positions: int = validate.MAX_POSITIONS
+) -> EnterpriseFilter:
     """The filter; FORBIDDEN for `withoutLiaison` without a token (assignments are not public,
     so to an anonymous caller every enterprise would seem to lack one)."""
     if value is None:
@@ -279,21 +281,23 @@ def enterprise_filter(value: Any, staff: bool) -> EnterpriseFilter:
     return EnterpriseFilter(
         park=value.park, zone=value.zone, grid=value.grid,
         bbox=checked_bbox(value.bbox, "filter.bbox"),
-        intersects=checked_geometry(value.intersects, "filter.intersects"),
+        intersects=checked_geometry(value.intersects, "filter.intersects", max_positions),
         near=checked_near(value.near), industry=value.industry,
         has_open_issues=value.has_open_issues, without_liaison=value.without_liaison,
         search=value.search or None,
     )  # fmt: skip
 
 
-def area_filter(value: Any, parent: str | None) -> AreaFilter:
+def area_filter(
+    value: Any, parent: str | None, max_positions: int = validate.MAX_POSITIONS
+) -> AreaFilter:
     if value is None:
         return AreaFilter(parent=parent)
     point = value.contains_point
     return AreaFilter(
         parent=parent,
         bbox=checked_bbox(value.bbox, "filter.bbox"),
-        intersects=checked_geometry(value.intersects, "filter.intersects"),
+        intersects=checked_geometry(value.intersects, "filter.intersects", max_positions),
         contains_point=checked_point(point.lon, point.lat, "filter.containsPoint")
         if point
         else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -11,14 +12,14 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as alias_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from parkgrid.errors import ParkgridError
 from parkgrid.settings import ApiSettings
+from schema.arguments import ArgumentLimits, InputLimits, describe_limits
 from schema.errors import ErrorCodes
-from schema.limits import PageSizeLimiter
+from schema.limits import PageSizeLimiter, depth_rule
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.reading import answered_by_compiler
@@ -38,9 +39,11 @@ class ParkSchema(strawberry.Schema):
 
 
 def limit_rules(api: ApiSettings) -> list[type[ASTValidationRule]]:
-    """Depth and alias limits as validation rules. Make them once per schema: the validation
-    cache is keyed by the rule classes, so new classes per request would defeat it."""
-    return [depth_rule(api.max_depth, None), alias_rule(api.max_aliases)]
+    """Depth and alias limits (and no introspection, when it is off) as validation rules.
+    Make them once per schema: the validation cache is keyed by the rule classes, so new
+    classes per request would defeat it."""
+    rules = [depth_rule(api.max_depth, api.max_introspection_depth), alias_rule(api.max_aliases)]
+    return rules if api.introspection else [*rules, NoSchemaIntrospectionCustomRule]
 
 
 def build_schema(api: ApiSettings, limits: list[type[ASTValidationRule]]) -> strawberry.Schema:
@@ -54,8 +57,10 @@ def build_schema(api: ApiSettings, limits: list[type[ASTValidationRule]]) -> str
             lambda: AddValidationRules(limits),
             lambda: ValidationCache(maxsize=CACHE_SIZE),
             lambda: PageSizeLimiter(cap=api.max_page_size),
+            ArgumentLimits,
             lambda: ErrorCodes(should_mask_error=lambda _error: True),
         ],
     )
     answered_by_compiler(schema._schema)
+    describe_limits(schema._schema, InputLimits.of(api))
     return schema

@@ -71,12 +71,23 @@ def new_issue(info: Info, enterprise: str, category: IssueCategory, title: str,
     )  # fmt: skip
 
 
+def checked_moment(at: datetime, window: tuple[datetime, datetime]) -> datetime:
+    """A visit's moment: with its time zone, not before the records begin, not ahead of
+    now by more than a phone's clock may be."""
+    if at.tzinfo is None:
+        raise InvalidInput("needs a time zone (e.g. +08:00)", field="at")
+    earliest, latest = window
+    if at < earliest:
+        raise InvalidInput(f"is before the records begin ({earliest:%Y-%m-%d})", field="at")
+    if at > latest:
+        raise InvalidInput(f"is in the future (after {latest:%Y-%m-%dT%H:%M%z})", field="at")
+    return at
+
+
 def new_visit(cadre: str | None, enterprise: str, at: datetime, duties: list[Duty],
               note: str | None, check_in: PointInput | None) -> ledger.NewVisit:  # fmt: skip
     if not duties:
         raise InvalidInput("name at least one of the four duties", field="duties")
-    if at.tzinfo is None:
-        raise InvalidInput("needs a time zone (e.g. +08:00)", field="at")
     point = checked_point(check_in.lon, check_in.lat, "checkIn") if check_in else None
     return ledger.NewVisit(
         cadre_id=optional_id(cadre, "cadre"), enterprise_uscc=enterprise.strip().upper(), at=at,
@@ -171,7 +182,8 @@ class LedgerMutation:
         who = info.context.principal
 
         def work(conn: Connection) -> VisitRecord:
-            visit = new_visit(cadre, enterprise, at, duties, note, check_in)
+            moment = checked_moment(at, info.context.ledger.visit_window(info.context.now))
+            visit = new_visit(cadre, enterprise, moment, duties, note, check_in)
             access.enterprise_service(conn, who, visit.enterprise_uscc, "enterprise")
             visitor = access.acting_cadre(conn, who, visit.cadre_id, visit.enterprise_uscc,
                                           "cadre", required=True)  # fmt: skip

@@ -9,7 +9,15 @@ from typing import Any, TypeVar
 
 import strawberry
 
-from parkgrid.errors import Conflict, Forbidden, InvalidTransition, NotFound, ParkgridError
+from parkgrid.errors import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    ParkgridError,
+    TimedOut,
+    Unavailable,
+)
 from resolvers.writes.access import require_writer
 from schema.context import Info
 
@@ -36,7 +44,8 @@ class NotFoundError(UserError):
 
 @strawberry.type(
     description="The change clashes with the current state: the record changed since it was"
-    " read (reload and retry), or another cadre holds the role now (end that first)."
+    " read (reload and retry), another cadre holds the role now (end that first), or what it"
+    " would create exists already (an enterprise's credit code)."
 )
 class ConflictError(UserError):
     pass
@@ -85,6 +94,8 @@ async def attempt(
     try:
         require_writer(info.context.principal)
         done = await info.context.db.write(work, *args)
+    except (Unavailable, TimedOut):  # not the input's fault: the request's (503, TIMEOUT)
+        raise
     except ParkgridError as error:
         return user_error(error)
     result = to_payload(done)

@@ -4,6 +4,7 @@ do) and `proposeAssignments` (liaisons for the enterprises without one, for `ass
 from __future__ import annotations
 
 from enum import Enum
+from functools import partial
 from typing import Annotated
 
 import strawberry
@@ -220,7 +221,8 @@ class AssignmentProposal:
 def proposed_grid(info: Info, code: str, boundary: GeoJSON, zone: str | None,
                   min_gap: float) -> planning.ProposedGrid:  # fmt: skip
     """Checked as upsertGrid checks its arguments, in the same order."""
-    shape = checked(validate.area, boundary, "boundary")
+    most = info.context.api.max_polygon_vertices
+    shape = checked(partial(validate.area, max_positions=most), boundary, "boundary")
     grid = area_code(code)
     if not min_gap >= 0:
         raise InvalidInput("must not be negative", field="minGapSqM")

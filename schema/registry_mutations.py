@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import strawberry
@@ -178,9 +179,9 @@ def given_fields(name: str | None, industry: str | None, address: str | None) ->
     return cleaned
 
 
-def new_area(kind: ChildKind, code: str, name: str, parent: str,
-             boundary: GeoJSON) -> registry.NewArea:  # fmt: skip
-    shape = checked(validate.area, boundary, "boundary")
+def new_area(kind: ChildKind, code: str, name: str, parent: str, boundary: GeoJSON,
+             max_positions: int) -> registry.NewArea:  # fmt: skip
+    shape = checked(partial(validate.area, max_positions=max_positions), boundary, "boundary")
     return registry.NewArea(
         kind=kind, code=area_code(code), name=text_required(name, "name"),
         parent=parent.strip(), boundary=to_ewkb(shape),
@@ -195,9 +196,11 @@ def authorise_area(conn: Connection, who: Principal, new: registry.NewArea) -> N
 
 
 def upsert(kind: ChildKind, code: str, name: str, parent: str, boundary: GeoJSON,
-           who: Principal) -> Callable[[Connection], AreaWritten]:  # fmt: skip
+           info: Info) -> Callable[[Connection], AreaWritten]:  # fmt: skip
+    who, most = info.context.principal, info.context.api.max_polygon_vertices
+
     def work(conn: Connection) -> AreaWritten:
-        new = new_area(kind, code, name, parent, boundary)
+        new = new_area(kind, code, name, parent, boundary, most)
         authorise_area(conn, who, new)
         return registry.upsert_area(conn, new, who.cadre_id)
 
@@ -271,7 +274,7 @@ class RegistryMutation:
     async def upsert_zone(
         self, info: Info, code: str, name: str, park: str, boundary: GeoJSON
     ) -> ZoneResult:
-        work = upsert("zone", code, name, park, boundary, info.context.principal)
+        work = upsert("zone", code, name, park, boundary, info)
         return await attempt(info, work, to_payload=zone_payload)
 
     @strawberry.mutation(
@@ -281,7 +284,7 @@ class RegistryMutation:
     async def upsert_grid(
         self, info: Info, code: str, name: str, zone: str, boundary: GeoJSON
     ) -> GridResult:
-        work = upsert("grid", code, name, zone, boundary, info.context.principal)
+        work = upsert("grid", code, name, zone, boundary, info)
         return await attempt(info, work, to_payload=grid_payload)
 
     @strawberry.mutation(

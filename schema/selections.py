@@ -32,9 +32,9 @@ from graphql.execution.values import VariableValues, get_argument_values
 from graphql.language import FragmentSpreadNode, Node, ValueNode, VariableNode
 from strawberry.types.arguments import convert_arguments
 
-from parkgrid.errors import InvalidInput
 from resolvers.reads.selection import Selection
 from resolvers.reads.sql import Unsupported
+from schema.arguments import check_arguments, input_limits, variables_of
 
 
 @dataclass(frozen=True)
@@ -83,16 +83,6 @@ def children_of(value: Any) -> Iterator[Node]:
         yield from (item for item in value if isinstance(item, Node))
 
 
-def holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(holds_nul(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(holds_nul(v) for v in value)
-    return False
-
-
 def walk(value: ValueNode) -> Iterator[ValueNode]:
     yield value
     if isinstance(value, ListValueNode):
@@ -123,10 +113,8 @@ class Collector:
         type of an abstract field's value)."""
         operation = Operation.of(info.operation, info.fragments)
         details = [FieldDetails(node, None) for node in info.field_nodes]
-        variables = info.variable_values
-        if isinstance(variables, dict):  # as strawberry hands them on: already coerced
-            variables = VariableValues(sources={}, coerced=variables)
         key = str(info.path.key)
+        variables = variables_of(info)
         return self.selection(operation, variables, info.parent_type, key, details, runtime)
 
     def selections(
@@ -203,9 +191,7 @@ class Collector:
         if id(node) in operation.constant:
             return operation.constant[id(node)]
         raw = get_argument_values(definition, node, variables)
-        for name, value in raw.items():
-            if holds_nul(value):  # PostgreSQL text cannot hold it
-                raise InvalidInput("must not contain the NUL character (U+0000)", field=name)
+        check_arguments(definition, raw, input_limits(self.schema))
         strawberry_field = definition.extensions["strawberry-definition"]
         registry = self.strawberry.schema_converter.scalar_registry
         args: dict[str, Any] = convert_arguments(

@@ -9,14 +9,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from graphql import OperationType
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -24,42 +26,38 @@ from strawberry.types import ExecutionResult
 
 from parkgrid import migrate
 from parkgrid.db import Database
-from parkgrid.errors import Unauthenticated
+from parkgrid.errors import ParkgridError
 from parkgrid.settings import ApiSettings, DatabaseSettings, LedgerSettings
 from resolvers.reads.request import Limits
 from schema import build_schema, limit_rules
 from schema.context import Context
 from schema.errors import ensure_codes
-from web.compiled import FastPath, body_parts, query_string_parts
+from web.compiled import FastPath
+from web.cors import CrossOrigin
+from web.graphql_http import (
+    GraphQLRequest,
+    Refused,
+    answer_type,
+    executed,
+    failed,
+    read_request,
+    refused,
+    request_errors,
+    respond,
+)
 from web.middleware import (
     Authenticate,
+    RefuseNul,
     database_for,
     deferred_header,
     principal_of,
-    refusal,
+    routing_error,
     settle,
 )
 from web.routes.coverage import coverage_routes
-from web.routes.map import map_routes
+from web.routes.map import graphiql_page, map_routes
 from web.routes.ogc import ogc_routes
 from web.routes.tiles import tile_routes
-
-
-def is_json_post(scope: Scope) -> bool:
-    if scope["type"] != "http" or scope["method"] != "POST":
-        return False
-    content_type: bytes = dict(scope["headers"]).get(b"content-type", b"")
-    return content_type.startswith(b"application/json")
-
-
-def replay(body: bytes, receive: Receive) -> Receive:
-    """A receive channel that hands the already-read body on, then the client's own."""
-    pending = [{"type": "http.request", "body": body, "more_body": False}]
-
-    async def replayed() -> Message:
-        return pending.pop() if pending else await receive()
-
-    return replayed
 
 
 class ParkGraphQL(GraphQL[Context, None]):
@@ -74,33 +72,62 @@ class ParkGraphQL(GraphQL[Context, None]):
         self.fast = FastPath(schema, api, limits, compiled)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
         request = Request(scope, receive)
+        answered_as = answer_type(request.headers)
         try:
-            body = await request.body() if is_json_post(scope) else None
-            answer = await self.answer_fast(request, body)
-            if answer is None:
+            if self.shows_ide(request):
                 await settle(request)
+                return await super().__call__(scope, receive, send)
+            response = await self.respond(request, answered_as)
         except ClientDisconnect:  # the client went away mid-request: nobody to answer
             return None
-        except Unauthenticated as error:
-            return await refusal(scope["path"], error)(scope, receive, send)
-        if answer is not None:
-            return await Response(answer, media_type="application/json")(scope, receive, send)
-        channel = receive if body is None else replay(body, receive)
-        return await super().__call__(scope, channel, send)
+        except Refused as refusal:
+            response = refused(refusal, answered_as)
+        except ParkgridError as error:  # a bad token, the database unavailable, a timeout
+            response = failed(error, answered_as)
+        return await response(scope, receive, send)
 
-    async def answer_fast(self, request: Request, body: bytes | None) -> bytes | None:
-        """A compiled answer to a JSON POST or a GET with a query, else None."""
-        if body is not None:
-            parts = body_parts(body)
-        elif request.method == "GET" and "query" in request.query_params:
-            parts = query_string_parts(request.query_params)
-        else:
-            return None
+    def shows_ide(self, request: Request) -> bool:
+        """A browser's GET without a query, when the IDE is on: the view renders it."""
+        wants_page = "text/html" in request.headers.get("accept", "")
+        asks = request.method == "GET" and "query" not in request.query_params
+        return bool(self.api.graphiql and asks and wants_page)
+
+    async def respond(self, request: Request, answered_as: str) -> Response:
+        """Checked at the edge, then answered by the compiler when it can, else executed."""
+        given = await read_request(request, self.api.max_body_bytes)
+        prepared = self.fast.operation(given.query, given.operation_name)
+        if prepared.errors:
+            return request_errors(prepared.errors, answered_as)
+        assert prepared.node is not None
+        if prepared.node.operation == OperationType.SUBSCRIPTION:
+            raise Refused(400, "BAD_REQUEST", "subscriptions are not served over HTTP")
+        if request.method == "GET" and prepared.node.operation != OperationType.QUERY:
+            raise Refused(405, "METHOD_NOT_ALLOWED", "send mutations by POST; GET is for queries",
+                          {"Allow": "POST"})  # fmt: skip
+        variables = self.fast.variables(prepared, given.variables)
+        if isinstance(variables, list):
+            return request_errors(variables, answered_as)
         header = deferred_header(request)
-        if header is None:
-            return await self.fast.answer(parts, database_for(request))
-        return await self.fast.answer(parts, request.app.state.db, header)
+        db = database_for(request) if header is None else request.app.state.db
+        body = await self.fast.answer(prepared, variables, db, header)
+        if body is not None:
+            return respond(body, answered_as)
+        await settle(request)
+        return executed(await self.execute(request, given), answered_as)
+
+    async def execute(self, request: Request, given: GraphQLRequest) -> dict[str, Any]:
+        """Field-by-field execution: mutations, and reads the compiler does not take."""
+        context = await self.get_context(request, Response())
+        result = await self.schema.execute(
+            given.query,
+            variable_values=given.variables,
+            context_value=context,
+            operation_name=given.operation_name,
+        )
+        return dict(await self.process_result(request, result))
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -120,6 +147,10 @@ class ParkGraphQL(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Our page, which loads GraphiQL from /static: strawberry's loads it from a CDN."""
+        return graphiql_page()
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -141,7 +172,7 @@ async def readyz(request: Request) -> JSONResponse:
     db: Database = request.app.state.db
     try:
         state = await db.read(migration_state)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, ParkgridError) as exc:
         return JSONResponse({"ready": False, "database": type(exc).__name__}, status_code=503)
     return JSONResponse(state, status_code=200 if state["ready"] else 503)
 
@@ -170,4 +201,9 @@ def create_app(
         *ogc_routes(api_settings),
         *map_routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(Authenticate)])
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: routing_error},
+        middleware=[Middleware(CrossOrigin), Middleware(RefuseNul), Middleware(Authenticate)],
+    )

@@ -7,11 +7,15 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import psycopg2
+import sqlalchemy.exc
+
 from parkgrid import cluster
 from parkgrid.auth.commands import add_tokens
 from parkgrid.settings import ClusterSettings, DatabaseSettings, ServerSettings
 
 Handler = Callable[[argparse.Namespace], int]
+DATABASE_HINT = "is the private cluster up (`parkgrid db up`)? else check DATABASE_URL"
 
 
 def database_url() -> str:
@@ -68,7 +72,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     from parkgrid.importer import ImportRejected, import_file
 
     try:
-        report = import_file(database_url(), args.kind, Path(args.file), crs=args.crs)
+        report = import_file(
+            database_url(), args.kind, Path(args.file), args.crs, args.allow_outside
+        )
     except ImportRejected as rejected:
         print(rejected.render(), file=sys.stderr)
         return 1
@@ -76,12 +82,41 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def reported(name: str, refusals: type[Exception], run: Callable[[], str]) -> int:
+    """Print what `run` returns; a refusal is one line on stderr and exit status 2."""
+    try:
+        print(run())
+    except refusals as refused:
+        print(f"parkgrid: {name}: {refused}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
-    from parkgrid.generate import Plan, generate
+    from parkgrid.generate import Plan, Refused, generate
 
     plan = Plan(args.parks, args.zones, args.grids, args.enterprises, args.seed)
-    print(generate(database_url(), plan))
-    return 0
+    return reported("generate", Refused, lambda: generate(database_url(), plan))
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from parkgrid.backup import BackupError, backup
+
+    return reported("backup", BackupError, lambda: backup(database_url(), Path(args.file)))
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from parkgrid.backup import BackupError, restore
+
+    file, force = Path(args.file), args.force
+    return reported("restore", BackupError, lambda: restore(database_url(), file, force=force))
+
+
+def positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -111,7 +146,13 @@ def add_data(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     imp = commands.add_parser("import", help="import a GeoJSON FeatureCollection")
     imp.add_argument("kind", choices=["parks", "zones", "grids", "enterprises"])
     imp.add_argument("file")
-    imp.add_argument("--crs", default="EPSG:4326", help="CRS of the input (default EPSG:4326)")
+    imp.add_argument(
+        "--crs", help="CRS of the coordinates (default: the file's crs member, else EPSG:4326)"
+    )
+    imp.add_argument(
+        "--allow-outside", action="store_true",
+        help="import features outside every park (enterprises) or leaking out of their park",
+    )  # fmt: skip
     imp.set_defaults(handler=cmd_import)
     gen = commands.add_parser("generate", help="stream a large synthetic province (benchmarks)")
     for name, default in (
@@ -120,9 +161,18 @@ def add_data(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         ("grids", 10_000),
         ("enterprises", 1_000_000),
     ):
-        gen.add_argument(f"--{name}", type=int, default=default)
+        gen.add_argument(f"--{name}", type=positive, default=default)
     gen.add_argument("--seed", type=int, default=1)
     gen.set_defaults(handler=cmd_generate)
+    backup = commands.add_parser("backup", help="dump the database to FILE (pg_dump, custom)")
+    backup.add_argument("file")
+    backup.set_defaults(handler=cmd_backup)
+    restore = commands.add_parser("restore", help="replace the database with a backup")
+    restore.add_argument("file")
+    restore.add_argument(
+        "--force", action="store_true", help="replace a database that holds data (kept aside)"
+    )
+    restore.set_defaults(handler=cmd_restore)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -147,6 +197,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except cluster.ClusterError as exc:
         print(f"parkgrid: {exc}", file=sys.stderr)
+        return 2
+    except (psycopg2.OperationalError, sqlalchemy.exc.OperationalError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(f"parkgrid: database: {reason} ({DATABASE_HINT})", file=sys.stderr)
         return 2
 
 

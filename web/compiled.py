@@ -4,28 +4,31 @@ graphql-core collects them (fragments, @skip/@include, aliases) with arguments c
 schema and converted by strawberry, and the resulting `Selection` tree compiled to one SQL
 statement whose JSON goes out as PostgreSQL builds it. A shape the compiler does not know, and
 a request that fails (its error is the executor's to word), returns None and is executed as
-usual."""
+usual. Documents that do not parse or validate, name no operation to run, or come with
+variables that do not fit their types are refused here, for every operation."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-import orjson
 import psycopg2
 import strawberry
 from graphql import (
     ASTValidationRule,
     FragmentDefinitionNode,
     GraphQLError,
+    OperationDefinitionNode,
     OperationType,
+    VariableDefinitionNode,
     parse,
     specified_rules,
     validate,
 )
-from graphql.execution.values import get_variable_values
+from graphql.execution.values import VariableValues, get_variable_values
 from graphql.utilities import get_operation_ast
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -36,45 +39,57 @@ from parkgrid.settings import ApiSettings
 from resolvers.reads import request as reads
 from resolvers.reads.sql import Unsupported
 from schema.context import park_today
+from schema.errors import request_error_code
 from schema.selections import Collector, Operation
 
 CACHE_SIZE = 512
-REQUEST_KEYS = {"query", "variables", "operationName"}
+Entry = dict[str, Any]
+"""An error as the response carries it, with its `extensions.code`."""
 
 
-def request_parts(request: Any) -> tuple[str, dict[str, Any], str | None] | None:
-    """query, variables and operation name of a plain request object, else None."""
-    if not isinstance(request, dict) or set(request) - REQUEST_KEYS:
-        return None
-    query, variables, name = (
-        request.get("query"),
-        request.get("variables"),
-        request.get("operationName"),
+@dataclass(frozen=True)
+class Prepared:
+    """A document's operation, checked: its node and, for a query, the compiler's view of
+    it; or the errors that refuse it before execution."""
+
+    node: OperationDefinitionNode | None = None
+    operation: Operation | None = None
+    errors: tuple[Entry, ...] = ()
+
+
+def coded(errors: Sequence[GraphQLError], code: str | None = None) -> tuple[Entry, ...]:
+    """Request errors as entries, each with its rule's code or one its message implies."""
+    entries = []
+    for error in errors:
+        entry: Entry = dict(error.formatted)
+        extensions = {"code": code or request_error_code(error.message), **(error.extensions or {})}
+        entries.append({**entry, "extensions": extensions})
+    return tuple(entries)
+
+
+def unresolved(name: str | None) -> Prepared:
+    message = (
+        f"operationName: the document has no operation named {name!r}"
+        if name
+        else "operationName: the document has several operations; name the one to run"
     )
-    if not isinstance(query, str) or not isinstance(variables or {}, dict):
-        return None
-    return query, variables or {}, name if isinstance(name, str) else None
+    return Prepared(errors=coded([GraphQLError(message)], "OPERATION_RESOLUTION_FAILURE"))
 
 
-def body_parts(body: bytes) -> tuple[str, dict[str, Any], str | None] | None:
-    try:
-        return request_parts(orjson.loads(body))
-    except orjson.JSONDecodeError:
-        return None
-
-
-def query_string_parts(params: Mapping[str, str]) -> tuple[str, dict[str, Any], str | None] | None:
-    """A GET request's parts (variables as JSON text), as GraphQL over HTTP has them."""
-    try:
-        variables = orjson.loads(params["variables"]) if params.get("variables") else None
-    except orjson.JSONDecodeError:
-        return None
-    given = {**params, "variables": variables}
-    return request_parts({k: v for k, v in given.items() if v is not None})
+def variable_errors(errors: Sequence[GraphQLError]) -> list[Entry]:
+    """Variables that do not fit their declared types, each named in `field`."""
+    entries = []
+    for error, entry in zip(errors, coded(errors, "BAD_USER_INPUT"), strict=True):
+        node = error.nodes[0] if error.nodes else None
+        if isinstance(node, VariableDefinitionNode):
+            entry["extensions"]["field"] = node.variable.name.value
+        entries.append(entry)
+    return entries
 
 
 class FastPath:
-    """Compiles and answers read requests for one schema and one set of API limits."""
+    """Checks requests for one schema and one set of API limits, and compiles and answers
+    the read requests."""
 
     def __init__(
         self,
@@ -87,53 +102,54 @@ class FastPath:
         self.rules, self.limits = (*specified_rules, *rules), limits
         self.operation = lru_cache(maxsize=CACHE_SIZE)(self.prepared)
 
-    def prepared(self, query: str, name: str | None) -> Operation | None:
-        """The query operation, when the document parses and validates."""
+    def prepared(self, query: str, name: str | None) -> Prepared:
+        """The operation to run, when the document parses and validates and names it."""
         try:
             document = parse(query, max_tokens=self.api.max_tokens)
-        except GraphQLError:
-            return None
-        if validate(self.schema, document, self.rules):
-            return None
+        except GraphQLError as error:
+            return Prepared(errors=coded([error]))
+        errors = validate(self.schema, document, self.rules)
+        if errors:
+            return Prepared(errors=coded(errors))
         operation = get_operation_ast(document, name)
-        if operation is None or operation.operation != OperationType.QUERY:
-            return None
+        if operation is None:
+            return unresolved(name)
+        if operation.operation != OperationType.QUERY:
+            return Prepared(operation)
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        return Operation.of(operation, fragments)
+        return Prepared(operation, Operation.of(operation, fragments))
+
+    def variables(self, prepared: Prepared, given: dict[str, Any]) -> VariableValues | list[Entry]:
+        """The variables coerced to their declared types, or the errors naming those that
+        do not fit."""
+        assert prepared.node is not None
+        found = get_variable_values(self.schema, prepared.node.variable_definitions or (), given)
+        return variable_errors(found) if isinstance(found, list) else found
 
     def plan(
-        self, parts: tuple[str, dict[str, Any], str | None], now: datetime, signed_in: bool
+        self, operation: Operation, variables: VariableValues, now: datetime, signed_in: bool
     ) -> reads.Plan | None:
-        operation = self.operation(parts[0], parts[2])
-        if operation is None:
-            return None
-        variables = get_variable_values(
-            self.schema, operation.node.variable_definitions or (), parts[1]
-        )
-        if isinstance(variables, list):
-            return None
         try:
             fields = reads.query_fields(self.collector.root(operation, variables))
             today = park_today(self.api, now)
             columns = SIGNED_IN if signed_in else ""
             return reads.compile_request(fields, self.limits, today, now, signed_in, columns)
-        except (Unsupported, ParkgridError):
+        except (Unsupported, ParkgridError):  # the executor words the error
             return None
 
     async def answer(
-        self,
-        parts: tuple[str, dict[str, Any], str | None] | None,
-        db: Database,
-        header: str | None = None,
+        self, prepared: Prepared, variables: VariableValues, db: Database, header: str | None
     ) -> bytes | None:  # a header means a token: every token is staff, or refused
         """The HTTP response body, or None to execute the request as usual. One round trip:
         with an Authorization header (not yet checked), the token is checked and the
-        caller's scope set by a statement sent with the query, in its transaction."""
+        caller's scope set by a statement sent with the query, in its transaction. The
+        database being unavailable, or the statement timing out, is raised as such."""
         now = datetime.now(UTC)
-        plan = self.plan(parts, now, header is not None) if parts and self.api.fast_path else None
-        if plan is None:
+        operation = prepared.operation if self.api.fast_path else None
+        plan = operation and self.plan(operation, variables, now, header is not None)
+        if not isinstance(plan, reads.Plan):
             return None
         statements = [(plan.sql, True)]
         params = dict(plan.params)
@@ -142,7 +158,7 @@ class FastPath:
             params.update(sign_in_params(header, now))
         try:
             row = await db.at_once(statements, params)
-        except (SQLAlchemyError, psycopg2.Error):
+        except (SQLAlchemyError, psycopg2.Error):  # a bug: the executor words its error
             return None
         if header is not None:
             check_signed_in(row["token_id"], row["refusal"])

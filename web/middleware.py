@@ -5,29 +5,80 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from starlette.datastructures import Headers
-from starlette.requests import HTTPConnection
-from starlette.responses import JSONResponse
+from starlette.datastructures import Headers, QueryParams
+from starlette.exceptions import HTTPException
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from parkgrid.auth.principal import ANONYMOUS, Principal, authenticate
 from parkgrid.db import Database
-from parkgrid.errors import Unauthenticated
+from parkgrid.errors import (
+    InvalidInput,
+    MethodNotAllowed,
+    NotFound,
+    ParkgridError,
+    Unauthenticated,
+    Unavailable,
+)
+from web.routes.errors import STATUS, error_headers, error_response, exception_response
 
 
-def refusal(path: str, error: Unauthenticated) -> JSONResponse:
-    """GraphQL's error shape on /graphql, the endpoints' elsewhere."""
-    if path.startswith("/graphql"):
-        body: dict[str, object] = {
-            "data": None,
-            "errors": [{"message": error.message, "extensions": {"code": error.code}}],
-        }
-    else:
-        body = {"error": {"code": error.code, "message": error.message, "field": None}}
-    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+def refusal(path: str, error: ParkgridError) -> JSONResponse:
+    """GraphQL's error shape on /graphql, OGC's exception on /ogc, the endpoints' elsewhere."""
+    if path.startswith("/ogc"):
+        return exception_response(error)
+    if not path.startswith("/graphql"):
+        return error_response(error)
+    extensions = {"code": error.code, **({"field": error.field} if error.field else {})}
+    message = f"{error.field}: {error.message}" if error.field else error.message
+    body = {"data": None, "errors": [{"message": message, "extensions": extensions}]}
+    status = STATUS.get(error.code, 400)
+    return JSONResponse(body, status_code=status, headers=error_headers(error))
+
+
+ROUTING_ERRORS: dict[int, type[ParkgridError]] = {404: NotFound, 405: MethodNotAllowed}
+
+
+async def routing_error(request: Request, exc: Exception) -> Response:
+    """The router's own refusals (no such path, a method the route does not take) in the
+    route's error shape, not as plain text."""
+    assert isinstance(exc, HTTPException)
+    kind = ROUTING_ERRORS.get(exc.status_code, InvalidInput)
+    response = refusal(request.url.path, kind(exc.detail or kind.code.lower()))
+    response.headers.update(exc.headers or {})
+    return response
+
+
+def nul_parameter(scope: Scope) -> str | None:
+    """The name of a query parameter (or the path) holding a NUL character, which no
+    parameter means and PostgreSQL text cannot hold."""
+    if "\x00" in scope["path"]:
+        return "path"
+    for name, value in QueryParams(scope.get("query_string", b"")).multi_items():
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "\\0")
+    return None
+
+
+class RefuseNul:
+    """Refuses a request whose path or query string holds a NUL character, on every route."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        name = nul_parameter(scope) if scope["type"] == "http" else None
+        if name is None:
+            return await self.app(scope, receive, send)
+        error = InvalidInput("must not contain the NUL character (U+0000)", field=name)
+        return await refusal(scope["path"], error)(scope, receive, send)
 
 
 DEFERRED = "authorization"
+PROBES = frozenset({"/healthz", "/readyz"})
+"""Liveness and readiness answer whoever asks: a probe forwarding a token must not be
+refused (or failed, while the database is away) over it."""
 
 
 def graphql_post(scope: Scope) -> bool:
@@ -42,8 +93,8 @@ class Authenticate:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # the lifespan's state is every request's starting state
-            return await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope["path"] in PROBES:
+            return await self.app(scope, receive, send)  # probes read no caller's data
         header = Headers(scope=scope).get("authorization")
         state = scope.setdefault("state", {})
         state.pop("principal", None)
@@ -52,7 +103,7 @@ class Authenticate:
             return await self.app(scope, receive, send)
         try:
             state["principal"] = await self.principal(scope, header)
-        except Unauthenticated as error:
+        except (Unauthenticated, Unavailable) as error:
             return await refusal(scope["path"], error)(scope, receive, send)
         await self.app(scope, receive, send)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
 
 from parkgrid.auth import tokens
 from parkgrid.db import one_off
@@ -37,13 +39,33 @@ def cmd_create(args: argparse.Namespace) -> int:
     return 0
 
 
+LIST_HEADER = ("id", "role", "cadre", "label", "created", "expires", "state")
+
+
+def state_of(token: tokens.Token, now: datetime) -> str:
+    """As sign-in decides: a revoked token stays revoked whether or not it has expired since."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= now:
+        return "expired"
+    return "active"
+
+
+def stamp(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment else "never"
+
+
 def cmd_list(_: argparse.Namespace) -> int:
+    """A tab-separated table with a header line, so both people and `cut -f` can read it.
+    Expiry is judged by the database's clock, the one sign-in and `create` use."""
     with one_off(engine_url(), write=False) as conn:
         found = tokens.listing(conn)
+        now: datetime = conn.execute(text("SELECT now()")).scalar_one()
+    print("\t".join(LIST_HEADER))
     for t in found:
-        state = "revoked" if t.revoked_at else "active"
-        expiry = t.expires_at.isoformat(timespec="seconds") if t.expires_at else "never"
-        print(f"{t.id}\t{t.role}\t{t.cadre_id or '-'}\t{t.label or '-'}\t{expiry}\t{state}")
+        cells = (t.id, t.role, t.cadre_id or "-", t.label or "-", stamp(t.created_at),
+                 stamp(t.expires_at), state_of(t, now))  # fmt: skip
+        print("\t".join(str(cell) for cell in cells))
     return 0
 
 

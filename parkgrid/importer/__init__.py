@@ -4,9 +4,12 @@ Every feature is checked before anything is written; one bad feature rejects the
 and the rejection lists every problem found. Rows are upserted by code (areas) or USCC
 (enterprises) in one transaction; the database triggers then recompute grid membership.
 
-The stages, in order: `features` reads and checks each feature on its own, `reproject`
-brings shapes given in another CRS to storage, `parents` finds each area's parent and
-refuses shapes nowhere near it, `write` upserts and counts; `pipeline` runs them."""
+The stages, in order: `features` reads and checks each feature on its own (rings closed,
+positions finite, at most kinds.MAX_POSITIONS of them), `extent` checks every shape against
+the area of use of the CRS it is declared in, `reproject` brings shapes given in another CRS to
+storage, `parents` finds each area's parent and refuses shapes nowhere near it, `placement`
+refuses features outside the parks unless allowed, `write` upserts and counts; `pipeline` runs
+them."""
 
 from __future__ import annotations
 

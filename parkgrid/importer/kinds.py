@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
@@ -14,17 +15,28 @@ from parkgrid import uscc
 from parkgrid.models import Base
 
 Reader = Callable[[Any], Any]
-GeometryReader = Callable[[Any, int], BaseGeometry]
+GeometryReader = Callable[[Any], BaseGeometry]
 
 CODE_LENGTH = 32
 TABLES = Base.metadata.tables
+LABEL_LENGTH = 40
+
+MAX_POSITIONS = 100_000
+"""Most positions one imported shape may have, ten times the API's default: a surveyed park
+boundary traced along a river is legitimately detailed, and the file comes from an operator,
+not the open network. A shape past it is almost certainly a mistake (an unsimplified trace)."""
+
+READ_AREA: GeometryReader = partial(validate.area, srid=None, max_positions=MAX_POSITIONS)
+READ_POINT: GeometryReader = partial(validate.point, srid=None)
+"""Shapes are read without a coordinate range: the file's coordinates are checked against its
+CRS all at once (importer.extent), so a wrong CRS is said once, not once per feature."""
 
 
 @dataclass(frozen=True)
 class Kind:
     """How one kind of feature maps onto its table. The parent is named by its table
-    ("zone": property `zone`, column `zone_id`). The report of a kind `placed_in_parks`
-    says how many of its features lie outside every park."""
+    ("zone": property `zone`, column `zone_id`). Features of a kind `placed_in_parks` must lie
+    in the parks (importer.placement) unless the import allows them outside."""
 
     name: str
     table: Table
@@ -72,7 +84,8 @@ def enterprise_code(value: Any) -> str:
 
 
 def area_kind(name: str, table: str, parent: str | None = None) -> Kind:
-    return Kind(name, TABLES[table], "code", area_code, "boundary", validate.area, parent)
+    return Kind(name, TABLES[table], "code", area_code, "boundary", READ_AREA, parent,
+                placed_in_parks=parent is not None)  # fmt: skip
 
 
 KINDS = {
@@ -80,7 +93,17 @@ KINDS = {
     "zones": area_kind("zones", "zone", "park"),
     "grids": area_kind("grids", "grid", "zone"),
     "enterprises": Kind(
-        "enterprises", TABLES["enterprise"], "uscc", enterprise_code, "location", validate.point,
+        "enterprises", TABLES["enterprise"], "uscc", enterprise_code, "location", READ_POINT,
         optional=("industry", "address"), placed_in_parks=True,
     ),
 }  # fmt: skip
+
+
+def label(kind: Kind, item: Parsed) -> str:
+    """A feature as messages name it: its index in the file, then its key and name if read."""
+    key, name = item.values.get(kind.key), item.values.get("name")
+    text = f"features[{item.index}]" + (f" {key}" if key else "")
+    if name:
+        cut = name if len(name) <= LABEL_LENGTH else f"{name[: LABEL_LENGTH - 3]}..."
+        text += f' "{cut}"'
+    return text

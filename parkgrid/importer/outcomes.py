@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy.exc import DBAPIError
 
 DETAIL_LENGTH = 200
+FEW = 5
+"""How many features a problem about many names before it only counts the rest."""
 
 
 @dataclass(frozen=True)
@@ -58,16 +60,27 @@ class ImportReport:
         return text + self.outside_note()
 
     def outside_note(self) -> str:
-        """Enterprises outside every park are kept (a park may come later) but said."""
+        """Features the import was allowed to put outside the parks are kept but said."""
         count = self.outside_parks
         if not count:
             return ""
-        verb = "lies" if count == 1 else "lie"
-        return f"; {count} {plural(count, 'enterprise')} {verb} outside every park"
+        noun = plural(count, self.kind.removesuffix("s"))
+        where = "outside every park" if self.kind == "enterprises" else "partly outside their park"
+        return f"; {count} {noun} {verb(count)} {where}"
 
 
 def plural(count: int, noun: str) -> str:
     return noun if count == 1 else f"{noun}s"
+
+
+def verb(count: int) -> str:
+    return "lies" if count == 1 else "lie"
+
+
+def listed(labels: Sequence[str]) -> str:
+    """The first few, then how many more."""
+    rest = len(labels) - FEW
+    return ", ".join(labels[:FEW]) + (f" and {rest} more" if rest > 0 else "")
 
 
 def database_reason(exc: DBAPIError) -> str:

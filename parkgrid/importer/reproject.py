@@ -30,6 +30,18 @@ def srid_of(crs: str) -> int:
         raise whole_file("crs", str(exc)) from exc
 
 
+def chosen_srid(given: str | None, declared: int | None) -> int:
+    """The CRS given for the import, else the one the file declares, else EPSG:4326 (RFC
+    7946). A file that declares one CRS imported as another is refused: one of them is wrong."""
+    if given is None:
+        return STORAGE_SRID if declared is None else declared
+    srid = srid_of(given)
+    if declared is not None and declared != srid:
+        reason = f"the file declares EPSG:{declared} but the import was told EPSG:{srid}"
+        raise whole_file("crs", reason)
+    return srid
+
+
 def require_known_srid(conn: Connection, srid: int) -> None:
     if not conn.execute(SRID_KNOWN, {"srid": srid}).scalar_one():
         reason = f"EPSG:{srid} is not a coordinate system PostGIS knows (not in spatial_ref_sys)"

@@ -16,7 +16,6 @@ from parkgrid.importer.outcomes import ImportReport
 from parkgrid.importer.progress import batches, tracked
 
 EVENT = TABLES["event"]
-PARK = TABLES["park"]
 
 STAGING = Table(
     "parkgrid_import_staging", sa.MetaData(),
@@ -36,8 +35,7 @@ def write(conn: Connection, kind: Kind, parsed: list[Parsed]) -> ImportReport:
     inserted = len(parsed) - existing
     updated = written - inserted
     changes = grid_changes_since(conn, last_event)
-    outside = count_outside_parks(conn) if kind.placed_in_parks else 0
-    return ImportReport(kind.name, inserted, updated, existing - updated, changes, outside)
+    return ImportReport(kind.name, inserted, updated, existing - updated, changes)
 
 
 def stage(conn: Connection, kind: Kind, parsed: list[Parsed]) -> None:
@@ -85,13 +83,6 @@ def assignments(kind: Kind, statement: Insert) -> dict[str, ColumnElement[Any]]:
     written = [name for name in source_columns(kind) if name != kind.key]
     replaced = {name: excluded[name] for name in written if name not in kind.optional}
     return replaced | {name: func.coalesce(excluded[name], stored[name]) for name in kind.optional}
-
-
-def count_outside_parks(conn: Connection) -> int:
-    """Staged features that no park covers, not even at its edge."""
-    staged = func.ST_GeomFromEWKB(STAGING.c.geom)
-    inside = sa.exists().where(func.ST_Intersects(PARK.c.boundary, staged))
-    return int(conn.execute(select(func.count()).select_from(STAGING).where(~inside)).scalar_one())
 
 
 def last_event_id(conn: Connection) -> int:

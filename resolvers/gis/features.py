@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from geo.sql import geojson
 from parkgrid.errors import InvalidInput
 from parkgrid.prepared import execute_scalar
+from parkgrid.vocabulary import ISSUE_CATEGORIES, OPEN_STATUSES, SEVERITIES
 from resolvers.filters import BBox
 from resolvers.reads.sql import driver_sql
 from resolvers.scope import (
@@ -51,6 +52,14 @@ class Filter:
 
     condition: str
     parse: Callable[[str], Any] = str
+    values: tuple[str, ...] = ()
+    """The vocabulary of a closed filter: anything else is refused, not answered with
+    nothing."""
+
+    def parsed(self, raw: str) -> Any:
+        if self.values and raw not in self.values:
+            raise ValueError(raw)
+        return self.parse(raw)
 
 
 @dataclass(frozen=True, eq=False)  # compared and cached by identity: one of COLLECTIONS
@@ -169,8 +178,10 @@ COLLECTIONS = {
             "'id', k.id, 'status', k.status, 'category', k.category, 'severity', k.severity,"
             f" 'due_date', CAST(k.due_date AS text), 'overdue', {overdue('k')},"
             " 'title', k.title, 'uscc', k.uscc, 'grid_code', g.code",
-            {"status": Filter("i.status = {p}"), "category": Filter("i.category = {p}"),
-             "severity": Filter("i.severity = {p}"), "uscc": Filter("e.uscc = {p}"),
+            {"status": Filter("i.status = {p}", values=OPEN_STATUSES),
+             "category": Filter("i.category = {p}", values=ISSUE_CATEGORIES),
+             "severity": Filter("i.severity = {p}", values=SEVERITIES),
+             "uscc": Filter("e.uscc = {p}"),
              "grid_code": GRID_CODE, "overdue": Filter(f"{overdue('i')} = {{p}}", boolean)},
             numeric_id=True,
         ),
@@ -193,9 +204,10 @@ def checked_filter(collection: Collection, name: str, raw: str) -> tuple[str, An
     try:
         if "\x00" in raw:  # PostgreSQL text cannot hold it
             raise ValueError(raw)
-        return name, found.parse(raw)
+        return name, found.parsed(raw)
     except ValueError:
-        raise InvalidInput(f"{raw!r} is not a valid value of {name}", field=name) from None
+        hint = f" (one of: {', '.join(found.values)})" if found.values else ""
+        raise InvalidInput(f"{raw!r} is not a valid value of {name}{hint}", field=name) from None
 
 
 PAGE = "LIMIT CAST(%(limit)s AS bigint) OFFSET CAST(%(offset)s AS bigint)"

@@ -36,12 +36,17 @@ def by_ids(conn: Connection, kind: AreaKind, ids: Sequence[int]) -> dict[int, Ar
     return {area.id: area for area in by_field(conn, kind, "id", ids)}
 
 
-MAX_TOLERANCE_M = 10_000.0
+MIN_TOLERANCE_M, MAX_TOLERANCE_M = 0.01, 10_000.0
 
 
 def checked_tolerance(meters: float) -> float:
-    if not 0 <= meters <= MAX_TOLERANCE_M:
-        raise InvalidInput(f"must be between 0 and {MAX_TOLERANCE_M:.0f} metres", field="simplify")
+    """0 (no simplification) or a tolerance from a centimetre (less changes nothing, and a
+    vanishing one underflows when turned into degrees) to MAX_TOLERANCE_M."""
+    if meters != 0 and not MIN_TOLERANCE_M <= meters <= MAX_TOLERANCE_M:
+        raise InvalidInput(
+            f"must be 0 or between {MIN_TOLERANCE_M} and {MAX_TOLERANCE_M:.0f} metres",
+            field="simplify",
+        )
     return meters
 
 

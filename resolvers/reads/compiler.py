@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from geo.validate import MAX_POSITIONS
 from parkgrid.errors import ParkgridError
 from resolvers.pagination import PageRequest, page_request, require_key_types
 from resolvers.reads import sql
@@ -52,6 +53,7 @@ class Compiler:
     now: datetime
     staff: bool
     check_in_tolerance_m: float = 500.0
+    max_positions: int = MAX_POSITIONS
     bind: Binder = field(default_factory=Binder)
     aliases: int = 0
     guards: list[tuple[str, ParkgridError]] = field(default_factory=list)

@@ -37,10 +37,14 @@ class Limits:
     default_page: int
     max_page: int
     check_in_tolerance_m: float
+    max_positions: int
 
     @classmethod
     def of(cls, api: ApiSettings, ledger: LedgerSettings) -> Limits:
-        return cls(api.default_page_size, api.max_page_size, ledger.check_in_tolerance_m)
+        return cls(
+            api.default_page_size, api.max_page_size, ledger.check_in_tolerance_m,
+            api.max_polygon_vertices,
+        )  # fmt: skip
 
 
 def query_fields(selections: Sequence[Selection]) -> list[tuple[str, Builder]]:
@@ -66,6 +70,7 @@ def compile_request(
     compiler = Compiler(
         default_page=limits.default_page, max_page=limits.max_page, today=today, now=now,
         staff=staff, check_in_tolerance_m=limits.check_in_tolerance_m,
+        max_positions=limits.max_positions,
     )  # fmt: skip
     data = json_object((key, build(compiler)) for key, build in parts)
     guards = f"ARRAY[{', '.join(g for g, _ in compiler.guards)}]::boolean[]"

@@ -95,7 +95,7 @@ def by_id(typename: str, table: str) -> FieldSql:
 
 
 def enterprises(c: Compiler, _t: str, s: Selection) -> str:
-    where = enterprise_filter(s.args.get("filter"), c.staff)
+    where = enterprise_filter(s.args.get("filter"), c.staff, c.max_positions)
     return c.connection(enterprise_listing(c, where, s.arg("order_by", "code")), s)
 
 

@@ -64,13 +64,13 @@ def area_fields(kind: AreaKind) -> None:
     table = fields_of(TYPENAMES[kind])
 
     def enterprises(c: Compiler, t: str, s: Selection) -> str:
-        where = enterprise_filter(s.args.get("filter"), c.staff)
+        where = enterprise_filter(s.args.get("filter"), c.staff, c.max_positions)
         return c.connection(
             enterprise_listing(c, where, s.arg("order_by", "code"), in_area(kind, t)), s
         )
 
     def enterprise_count(c: Compiler, t: str, s: Selection) -> str:
-        where = enterprise_filter(s.args.get("filter"), c.staff)
+        where = enterprise_filter(s.args.get("filter"), c.staff, c.max_positions)
         condition = where.where(c.bind).text()
         return f"(SELECT count(*) FROM enterprise e WHERE {in_area(kind, t)} AND {condition})"
 
@@ -143,7 +143,7 @@ PARENT_KIND: dict[AreaKind, AreaKind] = {"zone": "park", "grid": "zone"}
 
 def area_listing(c: Compiler, kind: AreaKind, s: Selection, scope: str = "TRUE") -> Listing:
     """Areas of one kind matching the `filter` argument, by code."""
-    condition = area_filter(s.args.get("filter"), None).where(c.bind).text()
+    condition = area_filter(s.args.get("filter"), None, c.max_positions).where(c.bind).text()
     source = f"SELECT t.* FROM {kind} t WHERE {scope} AND {condition}"
     return Listing(TYPENAMES[kind], source, (("code", "text"),))
 

@@ -178,12 +178,19 @@ class NewOutcome:
     note: str | None
 
 
+OUTCOME_MOST = {"peopleHired": 1_000_000, "loanCny": 1e13, "hazardsRectified": 100_000}
+"""The largest figure an outcome may report: more is a typing slip (and the loan's column
+holds less than 1e16)."""
+
+
 def record_outcome(conn: Connection, issue_id: int, version: int, outcome: NewOutcome,
                    actor: int | None) -> IssueRecord:  # fmt: skip
     for field, value in (("peopleHired", outcome.people_hired), ("loanCny", outcome.loan_cny),
                          ("hazardsRectified", outcome.hazards_rectified)):  # fmt: skip
         if value < 0:
             raise InvalidInput("must not be negative", field=field)
+        if not value <= OUTCOME_MOST[field]:  # NaN too
+            raise InvalidInput(f"must be at most {OUTCOME_MOST[field]:,.0f}", field=field)
     issue_for_update(conn, issue_id, version)
     conn.execute(
         text(

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from geo import sql as geosql
 from parkgrid.errors import Conflict, InvalidGeometry, InvalidInput, NotFound
+from parkgrid.importer.placement import LEAK_TOLERANCE_M
 from parkgrid.importer.write import grid_changes_since, last_event_id
 from resolvers.reads import areas, enterprises
 from resolvers.reads.cadres import ASSIGNMENT_COLUMNS
@@ -28,10 +29,11 @@ PARENT_KIND: dict[ChildKind, AreaKind] = {"zone": "park", "grid": "zone"}
 PARENT_COLUMN: dict[ChildKind, str] = {"zone": "park_id", "grid": "zone_id"}
 ENTERPRISE_FIELDS = ("name", "industry", "address")
 
-TOLERANCE_M = 5.0
+TOLERANCE_M = LEAK_TOLERANCE_M
 """How far, on average along its edge, a zone or grid may stray outside its parent: the part
 outside may cover at most TOLERANCE_M × its own perimeter (a 5 m band all round), so the
-slack of digitising a shared edge passes and a real leak does not."""
+slack of digitising a shared edge passes and a real leak does not. The importer's rule, so a
+shape the API takes an import takes too."""
 
 ONE_HOLDER = "assignment_one_holder"
 TARGETS: dict[str, tuple[str, str, str]] = {
@@ -119,10 +121,12 @@ INSERT_ENTERPRISE = f"""
 def register_enterprise(
     conn: Connection, new: NewEnterprise, actor: int | None
 ) -> EnterpriseWritten:
-    """A new enterprise; its grid is derived by the database. A taken code is refused."""
+    """A new enterprise; its grid is derived by the database. A taken code is a Conflict,
+    also when another request registers it at the same moment (the unique index makes this
+    insert wait for that one's transaction, then do nothing)."""
     inserted = conn.execute(text(INSERT_ENTERPRISE), new.__dict__).scalar()
     if inserted is None:
-        raise InvalidInput(f"an enterprise with credit code {new.uscc} exists", field="uscc")
+        raise Conflict(f"an enterprise with credit code {new.uscc} exists", field="uscc")
     enterprise = reread(conn, inserted)
     changes: dict[str, Any] = {name: [None, getattr(enterprise, name)]
                                for name in ("uscc", *ENTERPRISE_FIELDS)}  # fmt: skip

@@ -68,11 +68,11 @@ def grids(shared_edge: float = MIDDLE, west_name: str = "West grid") -> list[Any
     ]
 
 
-ENTERPRISES = {  # USCC number: (lon, lat, grid it lands in); 1 has an altitude, 4 no park
+ENTERPRISES = {  # USCC number: (lon, lat, grid it lands in); 1 has an altitude, 4 no grid
     1: (112.905, MID_Y, "G-2"),
     2: (112.915, MID_Y, "G-1"),
     3: (MIDDLE, MID_Y, "G-1"),
-    4: (112.95, MID_Y, None),
+    4: (112.93, MID_Y, None),
 }
 
 
@@ -158,8 +158,8 @@ def test_import_builds_hierarchy_and_places_every_enterprise(
     parents = "SELECT string_agg(DISTINCT z.code, ',') FROM grid g JOIN zone z ON z.id = g.zone_id"
     assert scalar(engine, parents) == "Z"
     assert grid_of(engine) == {usc(n): grid for n, (_, _, grid) in ENTERPRISES.items()}
-    assert [r.outside_parks for r in reports.values()] == [0, 0, 0, 1]
-    assert str(reports["enterprises"]).endswith("; 1 enterprise lies outside every park")
+    assert [r.outside_parks for r in reports.values()] == [0, 0, 0, 0]
+    assert str(reports["enterprises"]).endswith("; 0 enterprises changed grid")
     assert scalar(engine, "SELECT max(ST_NDims(location)) FROM enterprise") == 2
 
 
@@ -245,10 +245,11 @@ def test_bad_enterprise_file_is_rejected_whole_naming_every_bad_feature(
     path = write(tmp_path / "bad.geojson", features)
     error = rejected_changing_nothing(engine_for(empty_url), "enterprises", path)
     found = problems_of(error)
-    assert set(found) == {(1, "uscc"), (2, "name"), (3, "geometry"), (4, "uscc"), (5, "industry")}
+    assert set(found) == {(1, "uscc"), (2, "name"), (None, "crs"), (4, "uscc"), (5, "industry")}
     assert "check character" in found[1, "uscc"]
     assert found[2, "name"] == "is blank"
-    assert "latitude outside" in found[3, "geometry"]
+    assert "1 of 6 features lies outside the area of use of EPSG:4326" in found[None, "crs"]
+    assert f'features[3] {usc(7)} "Lat/lon swapped"; they fit once swapped' in found[None, "crs"]
     assert "duplicate" in found[4, "uscc"]
 
 
@@ -310,14 +311,28 @@ def test_unknown_crs_and_untransformable_features_are_rejected(
     unknown = rejected_changing_nothing(engine, "grids", path, "EPSG:999999")
     assert "EPSG:999999 is not a coordinate system" in unknown.render()
     found = problems_of(rejected_changing_nothing(engine, "grids", path, "EPSG:4547"))
-    assert list(found) == [(1, "geometry")]
-    assert "cannot be transformed from EPSG:4547" in found[1, "geometry"]
+    assert list(found) == [(None, "crs")]
+    assert "outside the area of use of EPSG:4547 (CGCS2000" in found[None, "crs"]
+    assert 'features[1] G-9 "Off the map";' in found[None, "crs"]
 
 
 @pytest.mark.parametrize(
     ("kind", "features", "crs", "parent"),
     [
-        pytest.param("grids", grids(), "EPSG:4547", "zone Z", id="grids-in-lon-lat-given-as-4547"),
+        pytest.param(
+            "grids",
+            [
+                feature(
+                    box(WEST + 1, SOUTH, MIDDLE + 1, NORTH),
+                    code="G-2",
+                    name="A degree east",
+                    zone="Z",
+                )
+            ],
+            "EPSG:4326",
+            "zone Z",
+            id="grid-beside-its-zone",
+        ),
         pytest.param("zones", zones(shift=1.0), "EPSG:4326", "park P", id="zone-beside-its-park"),
     ],
 )
@@ -332,14 +347,19 @@ def test_an_area_nowhere_near_its_parent_is_rejected(
     assert f"features[0] geometry: {reason}" in error.render()
 
 
-def test_enterprises_outside_every_park_are_kept_and_counted(
+def test_enterprises_outside_every_park_are_refused_unless_allowed_then_counted(
     empty_url: str, loaded: dict[str, Path], tmp_path: Path, engine_for: EngineFor
 ) -> None:
-    path = write(tmp_path / "e.geojson", enterprises())
-    report = import_file(empty_url, "enterprises", path, crs="EPSG:4547")
-    assert (report.updated, report.outside_parks) == (4, 4)
-    assert str(report).endswith("; 4 enterprises lie outside every park")
-    assert grid_of(engine_for(empty_url)) == {usc(n): None for n in ENTERPRISES}
+    engine = engine_for(empty_url)
+    path = write(tmp_path / "e.geojson", enterprises(moved={4: PARK_EAST + 0.01}))
+    found = problems_of(rejected_changing_nothing(engine, "enterprises", path))
+    assert found == {(None, "parks"): f'1 of 4 enterprises lies outside every park: features[3]'
+                     f' {usc(4)} "Enterprise 4"; --allow-outside imports them anyway'
+                     " (a park still to come)"}  # fmt: skip
+    report = import_file(empty_url, "enterprises", path, allow_outside=True)
+    assert (report.updated, report.outside_parks) == (1, 1)
+    assert str(report).endswith("; 1 enterprise lies outside every park")
+    assert grid_of(engine)[usc(4)] is None
 
 
 def test_command_line_reports_bad_features_on_stderr_and_the_result_on_stdout(

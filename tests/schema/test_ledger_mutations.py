@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -370,6 +370,21 @@ def test_visits_flag_far_check_ins(ledger, engine_for) -> None:
         ),
         (
             {"at": "2026-11-20T10:00:00", "duties": ["SAFETY"], "check": None, "cadre": "4"},
+            "at",
+            "BAD_USER_INPUT",
+        ),
+        (  # tomorrow: beyond the few minutes a phone's clock may be ahead
+            {
+                "at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+                "duties": ["SAFETY"],
+                "check": None,
+                "cadre": "4",
+            },
+            "at",
+            "BAD_USER_INPUT",
+        ),
+        (  # before the records begin
+            {"at": "1999-12-31T23:00:00+00:00", "duties": ["SAFETY"], "check": None, "cadre": "4"},
             "at",
             "BAD_USER_INPUT",
         ),

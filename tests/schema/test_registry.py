@@ -84,8 +84,8 @@ GOOD = {"uscc": new_uscc(2), "name": "某企业", "location": geojson_point(112.
     [
         ({"uscc": new_uscc(2)[:17] + WRONG_CHECK}, "BAD_USER_INPUT", "uscc", "check character"),
         ({"uscc": "914306"}, "BAD_USER_INPUT", "uscc", "18 characters"),
-        ({"uscc": EXISTING}, "BAD_USER_INPUT", "uscc", "exists"),
-        ({"uscc": EXISTING.lower()}, "BAD_USER_INPUT", "uscc", "exists"),
+        ({"uscc": EXISTING}, "CONFLICT", "uscc", "exists"),
+        ({"uscc": EXISTING.lower()}, "CONFLICT", "uscc", "exists"),
         ({"name": "  "}, "BAD_USER_INPUT", "name", "blank"),
         ({"location": geojson_box(112.9, 28.7, 112.91, 28.71)}, "INVALID_GEOMETRY", "location", "Point"),
         ({"location": geojson_point(28.7, 112.9)}, "INVALID_GEOMETRY", "location", "latitude"),

@@ -1,5 +1,7 @@
 """`/coverage/{park}/{layer}.geojson`: each list of the coverage report as a FeatureCollection,
-with the same arguments as the GraphQL `coverage` field as query parameters."""
+with the same arguments as the GraphQL `coverage` field as query parameters. `?zone=` gives
+the zone's layer of the same report (the park's, restricted to the zone), so a map of a zone
+shows the very features and figures of the park's map."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""`/map`: the park on a map, and `/static`: the page's files and the vendored MapLibre GL JS.
+"""`/map`: the park on a map, `/static`: the pages' files and the vendored MapLibre GL JS and
+GraphiQL, and the GraphiQL page `/graphql` shows to browsers.
 
 The page is plain HTML, CSS and one script under `web/static/map/`; it draws the vector
-tiles of `/tiles` and asks `/graphql` for details, so it needs nothing outside this service."""
+tiles of `/tiles` and asks `/graphql` for details, so it needs nothing outside this service.
+The GraphiQL page (`web/static/graphiql/`) likewise loads only files served here."""
 
 from __future__ import annotations
 
@@ -14,10 +16,17 @@ from starlette.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 MAP_PAGE = STATIC_DIR / "map" / "index.html"
+GRAPHIQL_PAGE = STATIC_DIR / "graphiql" / "index.html"
 
 
 async def map_page(_: Request) -> FileResponse:
     return FileResponse(MAP_PAGE, media_type="text/html; charset=utf-8")
+
+
+def graphiql_page() -> FileResponse:
+    """Our GraphiQL page: strawberry's loads GraphiQL and React from a public CDN, so on a park
+    network without internet it stays blank. Its asset paths are relative to `/graphql`."""
+    return FileResponse(GRAPHIQL_PAGE, media_type="text/html; charset=utf-8")
 
 
 async def to_map_page(_: Request) -> RedirectResponse:

@@ -3,30 +3,32 @@ issues as feature collections that QGIS and GDAL open as layers.
 
 Every read goes through the caller's scoped views (`database_for`), as GraphQL's do. An items
 page or a feature is one SQL statement whose JSON goes out as PostgreSQL wrote it; links are
-made here from the request's own URL, keeping its other query parameters. Errors are OGC
-exception JSON, `{"code", "description"}`. The only encodings are JSON and GeoJSON: `f=json`
-(and `f=geojson` for features) is honoured, any other `f` refused, and Accept not consulted."""
+made here from the configured public URL (web/routes/links.py: never from an unknown Host) and
+the request's path, keeping its other query parameters. Errors are OGC exception JSON,
+`{"code", "description"}`. The only encodings are JSON and GeoJSON: `f=json` (and `f=geojson`
+for features) is honoured, any other `f` refused, and Accept not consulted."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from parkgrid.errors import InvalidInput, NotFound, ParkgridError
+from parkgrid.errors import InvalidInput, NotFound
 from parkgrid.settings import ApiSettings
 from resolvers.filters import BBox, checked_bbox
 from resolvers.gis import features
 from schema.context import park_today
 from web.middleware import database_for
 from web.routes import errors
-from web.routes.errors import STATUS, Handler
+from web.routes.errors import Handler, exception_response
+from web.routes.links import PublicLinks
 from web.routes.ogc_openapi import OPENAPI, definition
 from web.routes.query_params import typed
 
@@ -36,17 +38,10 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 ]
-EXCEPTION_CODES = {"NOT_FOUND": "NotFound"}
 METADATA_FORMATS = {"json": JSON}
 FEATURE_FORMATS = {"geojson": GEOJSON, "json": GEOJSON}
 ITEMS_PARAMETERS = {"f", "bbox", "limit", "offset", "datetime"}
 MAX_OFFSET = 2**62  # offset + limit stays a bigint
-
-
-def exception_response(error: ParkgridError) -> JSONResponse:
-    """An OGC exception: 404 for what does not exist, 400 for a bad request."""
-    code = EXCEPTION_CODES.get(error.code, "InvalidParameterValue")
-    return JSONResponse({"code": code, "description": error.message}, STATUS.get(error.code, 400))
 
 
 def answering(handler: Handler) -> Handler:
@@ -77,8 +72,8 @@ def link(href: str, rel: str, media: str, title: str | None = None) -> dict[str,
     return found | {"title": title} if title else found
 
 
-def base_of(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + "/ogc"
+def base_of(links: PublicLinks, request: Request) -> str:
+    return links.base(request) + "/ogc"
 
 
 def collection_named(name: str) -> features.Collection:
@@ -95,8 +90,8 @@ def metadata_media(request: Request) -> str:
     return media_type(request.query_params, METADATA_FORMATS)
 
 
-async def landing(request: Request) -> Response:
-    base, media = base_of(request), metadata_media(request)
+async def landing(request: Request, links: PublicLinks) -> Response:
+    base, media = base_of(links, request), metadata_media(request)
     return Response(orjson.dumps({
         "title": "parkgrid",
         "description": "The industrial park's zones, grids, enterprises and open issues"
@@ -110,8 +105,8 @@ async def landing(request: Request) -> Response:
     }), media_type=media)  # fmt: skip
 
 
-async def api_definition(request: Request) -> Response:
-    return Response(orjson.dumps(definition(base_of(request))), media_type=OPENAPI)
+async def api_definition(request: Request, links: PublicLinks) -> Response:
+    return Response(orjson.dumps(definition(base_of(links, request))), media_type=OPENAPI)
 
 
 async def conformance(request: Request) -> Response:
@@ -138,20 +133,20 @@ def collection_document(
     return document
 
 
-async def collections(request: Request) -> Response:
-    base, media = base_of(request), metadata_media(request)
+async def collections(request: Request, links: PublicLinks) -> Response:
+    base, media = base_of(links, request), metadata_media(request)
     names = tuple(features.COLLECTIONS)
     boxes = await database_for(request).read(features.extents, names)
     found = [collection_document(base, features.COLLECTIONS[n], boxes[n]) for n in names]
-    links = [link(f"{base}/collections", "self", media, "Feature collections")]
-    return Response(orjson.dumps({"links": links, "collections": found}), media_type=media)
+    own = [link(f"{base}/collections", "self", media, "Feature collections")]
+    return Response(orjson.dumps({"links": own, "collections": found}), media_type=media)
 
 
-async def one_collection(request: Request) -> Response:
+async def one_collection(request: Request, links: PublicLinks) -> Response:
     collection = collection_named(request.path_params["collection"])
     media = metadata_media(request)
     boxes = await database_for(request).read(features.extents, (collection.id,))
-    document = collection_document(base_of(request), collection, boxes[collection.id])
+    document = collection_document(base_of(links, request), collection, boxes[collection.id])
     return Response(orjson.dumps(document), media_type=media)
 
 
@@ -205,23 +200,29 @@ def items_query(collection: features.Collection, params: QueryParams) -> feature
 
 
 def page_links(
-    request: Request, collection: features.Collection, query: features.ItemsQuery, media: str
+    request: Request,
+    links: PublicLinks,
+    collection: features.Collection,
+    query: features.ItemsQuery,
+    media: str,
 ) -> dict[str, str | None]:
     """self, collection, prev (unless on the first page) and next (the statement keeps it
     only when more features remain), as JSON text; other parameters are kept as given."""
-    url, base = request.url, base_of(request)
+    base = base_of(links, request)
     after, before = query.offset + query.limit, max(0, query.offset - query.limit)
-    links = {
-        "self": link(str(url), "self", media, "This page"),
+    made = {
+        "self": link(links.here(request), "self", media, "This page"),
         "collection": link(f"{base}/collections/{collection.id}", "collection", JSON),
-        "prev": link(str(url.include_query_params(offset=before)), "prev", media, "Previous page"),
-        "next": link(str(url.include_query_params(offset=after)), "next", media, "Next page"),
+        "prev": link(links.here(request, offset=before), "prev", media, "Previous page"),
+        "next": link(links.here(request, offset=after), "next", media, "Next page"),
     }
-    found: dict[str, str | None] = {rel: orjson.dumps(v).decode() for rel, v in links.items()}
+    found: dict[str, str | None] = {rel: orjson.dumps(v).decode() for rel, v in made.items()}
     return found | {"prev": None} if query.offset == 0 else found
 
 
 def ogc_routes(api: ApiSettings) -> list[Route]:
+    links = PublicLinks.of()
+
     def today() -> date:
         return park_today(api, datetime.now(UTC))
 
@@ -229,8 +230,8 @@ def ogc_routes(api: ApiSettings) -> list[Route]:
         collection = collection_named(request.path_params["collection"])
         query = items_query(collection, request.query_params)
         media = media_type(request.query_params, FEATURE_FORMATS)
-        links = page_links(request, collection, query, media)
-        body = await database_for(request).read(features.items, collection, query, links, today())
+        made = page_links(request, links, collection, query, media)
+        body = await database_for(request).read(features.items, collection, query, made, today())
         return Response(body.encode(), media_type=media)
 
     async def one_feature(request: Request) -> Response:
@@ -239,25 +240,31 @@ def ogc_routes(api: ApiSettings) -> list[Route]:
         media = media_type(request.query_params, FEATURE_FORMATS)
         raw = request.path_params["feature"]
         fid = collection.parsed_id(raw)
-        url = f"{base_of(request)}/collections/{collection.id}"
-        links = {
-            "self": orjson.dumps(link(str(request.url), "self", media, "This feature")).decode(),
+        url = f"{base_of(links, request)}/collections/{collection.id}"
+        made = {
+            "self": orjson.dumps(link(links.here(request), "self", media, "This feature")).decode(),
             "collection": orjson.dumps(link(url, "collection", JSON, collection.title)).decode(),
         }
         body = None
         if fid is not None:
             db = database_for(request)
-            body = await db.read(features.feature, collection, fid, links, today())
+            body = await db.read(features.feature, collection, fid, made, today())
         if body is None:
             raise NotFound(f"no feature {raw!r} in {collection.id}", field="featureId")
         return Response(body.encode(), media_type=media)
 
+    def linking(handler: Callable[[Request, PublicLinks], Awaitable[Response]]) -> Handler:
+        async def linked(request: Request) -> Response:
+            return await handler(request, links)
+
+        return answering(linked)
+
     return [
-        Route("/ogc", answering(landing), methods=["GET"]),
-        Route("/ogc/api", answering(api_definition), methods=["GET"]),
+        Route("/ogc", linking(landing), methods=["GET"]),
+        Route("/ogc/api", linking(api_definition), methods=["GET"]),
         Route("/ogc/conformance", answering(conformance), methods=["GET"]),
-        Route("/ogc/collections", answering(collections), methods=["GET"]),
-        Route("/ogc/collections/{collection}", answering(one_collection), methods=["GET"]),
+        Route("/ogc/collections", linking(collections), methods=["GET"]),
+        Route("/ogc/collections/{collection}", linking(one_collection), methods=["GET"]),
         Route("/ogc/collections/{collection}/items", answering(items), methods=["GET"]),
         Route(
             "/ogc/collections/{collection}/items/{feature}", answering(one_feature), methods=["GET"]

@@ -3,7 +3,8 @@
 A tile's ETag is a digest of its bytes: a conditional request for a tile that has not changed
 gets 304, and any change to the data shows in the next request (the process keeps tiles only
 while the database snapshot they were built under is current: resolvers/tile_cache.py). A
-tile depends on who asks, so responses vary on Authorization; anonymous tiles are public."""
+tile depends on who asks, so responses vary on Authorization; anonymous tiles are public.
+TileJSON's tile URL starts with the configured public URL (web/routes/links.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from resolvers.gis.tile_cache import Tile, TileCache
 from schema.context import park_today
 from web.middleware import database_for, principal_of
 from web.routes.errors import answering
+from web.routes.links import PublicLinks
 
 MVT = "application/vnd.mapbox-vector-tile"
 
@@ -76,14 +78,17 @@ async def tile_response(request: Request, api: ApiSettings, cache: TileCache) ->
     return Response(found.body, media_type=MVT, headers=headers)
 
 
-def tilejson(request: Request, layer: tiles.TileLayer, box: Any) -> dict[str, Any]:
-    base = str(request.base_url).rstrip("/")
+def tilejson(base: str, layer: tiles.TileLayer, box: Any) -> dict[str, Any]:
+    """`buffer` and `extent` (beside TileJSON's own fields) say how far beyond its edge a tile
+    carries features, in tile units: a client that clips or de-duplicates labels needs it."""
     west, south, east, north = box or (-180.0, -85.0511, 180.0, 85.0511)
     return {
         "tilejson": "3.0.0",
         "name": layer.name,
         "description": layer.description,
         "tiles": [f"{base}/tiles/{layer.name}/{{z}}/{{x}}/{{y}}.mvt"],
+        "extent": tiles.EXTENT,
+        "buffer": tiles.BUFFER,
         "minzoom": layer.minzoom,
         "maxzoom": layer.maxzoom,
         "bounds": [west, south, east, north],
@@ -97,6 +102,7 @@ def tilejson(request: Request, layer: tiles.TileLayer, box: Any) -> dict[str, An
 
 def tile_routes(api: ApiSettings) -> list[Route]:
     cache = TileCache(int(api.tile_cache_mb * 1024 * 1024))
+    links = PublicLinks.of()
 
     async def one_tile(request: Request) -> Response:
         return await tile_response(request, api, cache)
@@ -104,7 +110,7 @@ def tile_routes(api: ApiSettings) -> list[Route]:
     async def tile_json(request: Request) -> Response:
         layer = layer_named(request.path_params["layer"])
         box = await database_for(request).read(tiles.bounds, layer)
-        return JSONResponse(tilejson(request, layer, box))
+        return JSONResponse(tilejson(links.base(request), layer, box))
 
     return [
         Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.mvt", answering(one_tile), methods=["GET"]),

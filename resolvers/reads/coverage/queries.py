@@ -1,9 +1,20 @@
 """The SQL of the coverage report. Every statement starts with SCOPE; values are bound.
 
-Scope: the zones of the park (or the one zone), their grids, and the enterprises of those
-grids plus the enterprises outside every grid that lie in the park's (or zone's) boundary.
-`flags` holds one row per enterprise of the scope with every per-enterprise fact the report
-counts, so the per-grid table and the totals are sums of the same rows."""
+One definition for the park and its zones: a zone's report is the park's report restricted to
+the zone. The park-wide sets are `park_zones`, `park_grids` and `park_firms` (the members of
+the park's grids, plus the enterprises outside every grid that lie in the park's boundary),
+each firm tagged with its zone: its member grid's zone (membership: the lowest-code covering
+grid), or for a firm outside every grid the lowest-code zone covering it (none: the park's
+report only). The scope (`zones`, `grids`, `firms`) keeps the rows of the zone (all of them
+for the park), and every per-enterprise fact is taken against the park-wide sets, never the
+scope: `flags` holds one row per enterprise of the scope with every fact the report counts
+(so the per-grid table and the totals are sums of the same rows), and a point two grids
+cover is on a boundary, with every covering grid listed, whichever zones those grids are in.
+A firm on the line between two zones is thus counted once, in its member grid's zone, with
+the same figures as in the park's report.
+
+`park_grids` is not materialised, so each use of it plans against the grid table and its
+spatial index (a park has thousands of grids)."""
 
 from __future__ import annotations
 
@@ -24,27 +35,40 @@ VISITED = """EXISTS (SELECT 1 FROM visit v WHERE v.enterprise_id = e.id
 
 OVERDUE_HAZARD = f"{OPEN_ISSUE} AND i.category = 'safety_hazard' AND i.due_date < :today"
 
-AREA_SCOPE = """
-WITH zones AS (
-    SELECT z.id, z.code, z.name, z.boundary, z.park_id FROM zone z
-    WHERE z.park_id = :park AND (CAST(:zone AS bigint) IS NULL OR z.id = :zone)
+
+def in_scope(zone_id: str) -> str:
+    """The row of `zone_id` is in the report's scope. :zone is NULL for the park's report;
+    psycopg2 binds values client-side, so the planner sees a constant and drops a branch."""
+    return f"(CAST(:zone AS bigint) IS NULL OR {zone_id} = :zone)"
+
+
+AREA_SCOPE = f"""
+WITH park_zones AS (
+    SELECT z.id, z.code, z.name, z.boundary, z.park_id FROM zone z WHERE z.park_id = :park
+), park_grids AS NOT MATERIALIZED (
+    SELECT g.id, g.code, g.name, g.boundary, g.zone_id FROM grid g
+    WHERE g.zone_id IN (SELECT id FROM park_zones)
+), zones AS (
+    SELECT * FROM park_zones WHERE {in_scope("id")}
 ), grids AS (
-    SELECT g.id, g.code, g.name, g.boundary, g.zone_id FROM grid g JOIN zones z ON z.id = g.zone_id
-), area AS (
-    SELECT coalesce((SELECT boundary FROM zone WHERE id = :zone),
-                    (SELECT boundary FROM park WHERE id = :park)) AS boundary
-), firms AS (
-    SELECT e.id, e.uscc, e.name, e.location, e.grid_id FROM enterprise e
-    WHERE e.grid_id IN (SELECT id FROM grids)
+    SELECT * FROM park_grids WHERE {in_scope("zone_id")}
+), park_firms AS (
+    SELECT e.id, e.uscc, e.name, e.location, e.grid_id, g.zone_id
+    FROM enterprise e JOIN park_grids g ON g.id = e.grid_id
     UNION ALL
-    SELECT e.id, e.uscc, e.name, e.location, e.grid_id FROM enterprise e, area
-    WHERE e.grid_id IS NULL AND ST_Covers(area.boundary, e.location)
+    SELECT e.id, e.uscc, e.name, e.location, e.grid_id,
+        (SELECT z.id FROM park_zones z WHERE ST_Covers(z.boundary, e.location)
+         ORDER BY z.code LIMIT 1) AS zone_id
+    FROM enterprise e JOIN park p ON p.id = :park
+    WHERE e.grid_id IS NULL AND ST_Covers(p.boundary, e.location)
+), firms AS (
+    SELECT * FROM park_firms WHERE {in_scope("zone_id")}
 )"""
 
 SCOPE = f"""{AREA_SCOPE}, flags AS (
     SELECT e.id, e.grid_id,
         NOT {HAS_LIAISON} AS without_liaison,
-        (SELECT count(*) FROM grids o WHERE ST_Covers(o.boundary, e.location)) >= 2
+        (SELECT count(*) FROM park_grids o WHERE ST_Covers(o.boundary, e.location)) >= 2
             AS on_boundary,
         (SELECT count(*) FROM issue i WHERE i.enterprise_id = e.id AND {OPEN_ISSUE})
             AS open_issues,
@@ -101,8 +125,8 @@ SELECT {FIRM_COLUMNS} FROM firms e WHERE e.grid_id IS NULL ORDER BY e.uscc
 
 ON_BOUNDARY = f"""
 SELECT {FIRM_COLUMNS},
-    ARRAY(SELECT g.code FROM grids g WHERE ST_Covers(g.boundary, e.location) ORDER BY g.code)
-        AS grid_codes
+    ARRAY(SELECT g.code FROM park_grids g WHERE ST_Covers(g.boundary, e.location)
+          ORDER BY g.code) AS grid_codes
 FROM firms e JOIN flags f ON f.id = e.id WHERE f.on_boundary ORDER BY e.uscc
 """
 
@@ -121,13 +145,15 @@ FROM issue i JOIN firms e ON e.id = i.enterprise_id
 WHERE {OVERDUE_HAZARD} ORDER BY i.due_date, i.id
 """
 
-# interiors meet (dimension 2), not merely touching along an edge or at a corner
+# interiors meet (dimension 2), not merely touching along an edge or at a corner; a pair is
+# a defect of both its grids, so a zone's report lists it if either grid is the zone's
 OVERLAPS = f"""
 , pair AS (
     SELECT a.code AS first, b.code AS second,
            ST_CollectionExtract(ST_Intersection(a.boundary, b.boundary), 3) AS geom
-    FROM grids a JOIN grids b ON a.code < b.code AND a.boundary && b.boundary
-    WHERE ST_Relate(a.boundary, b.boundary, '2********')
+    FROM park_grids a JOIN park_grids b ON a.code < b.code AND a.boundary && b.boundary
+    WHERE ({in_scope("a.zone_id")} OR {in_scope("b.zone_id")})
+        AND ST_Relate(a.boundary, b.boundary, '2********')
 )
 SELECT first, second, {geosql.area_sqm("geom")} AS area_m2, {geosql.geojson("geom")} AS geometry
 FROM pair ORDER BY first, second

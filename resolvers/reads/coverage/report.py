@@ -1,6 +1,15 @@
 """The coverage report of a park (or one of its zones): who is missing, where the geometry
 is wrong, how evenly the work is spread and how well the firms are served, each list ready
-to draw on a map. Areas are on the WGS 84 spheroid (geography)."""
+to draw on a map. Areas are on the WGS 84 spheroid (geography).
+
+A zone's report is the park's report restricted to the zone, so the two never disagree: the
+zone's grids, and the enterprises whose member grid (membership: the lowest-code covering
+grid) is in the zone, or, outside every grid, whose lowest-code covering zone it is. Every
+per-grid and per-enterprise figure is the park report's own: a point on the line between
+two zones is on a boundary in its member grid's zone, and its covering grids are all of
+them, whatever their zone. So the zones' reports add up to the park's (an overlap of two
+zones' grids is in both). The SQL (queries.py) computes the park-wide sets once and
+restricts them; there is no second, zone-only derivation."""
 
 from __future__ import annotations
 
@@ -126,7 +135,8 @@ def parameters(
 def report(
     conn: Connection, park: str, zone: str | None, at: datetime, today: date, limits: Thresholds
 ) -> CoverageReport:
-    """The report as of `at`; `today` (the park's calendar day) decides what is overdue."""
+    """The report as of `at`; `today` (the park's calendar day) decides what is overdue.
+    With a `zone`, the park's report restricted to that zone (see the module's docstring)."""
     read = Reader(conn, parameters(*scope_ids(conn, park, zone), at, today, limits))
     liaisons = read.loads(queries.LIAISON_LOADS)
     return CoverageReport(

@@ -4,6 +4,7 @@ bad token is UNAUTHENTICATED everywhere, never anonymous."""
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 import pytest
 from sqlalchemy import Engine, text
@@ -58,6 +59,63 @@ def test_revoked_and_expired_tokens_are_refused(
     short = create(capsys, "--role", "admin", "--expires-in-days", "0.00001")
     time.sleep(1.2)
     assert status_and_code(url, short) == (401, "UNAUTHENTICATED")
+
+
+def listed(capsys: pytest.CaptureFixture[str]) -> dict[str, dict[str, str]]:
+    """`token list` parsed: a header line, then one tab-separated row per token."""
+    assert main(["token", "list"]) == 0
+    header, *rows = (line.split("\t") for line in capsys.readouterr().out.splitlines())
+    assert header == ["id", "role", "cadre", "label", "created", "expires", "state"]
+    assert all(len(row) == len(header) for row in rows)
+    return {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+
+
+def iso(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment else "never"
+
+
+STATES = """
+SELECT id::text, created_at, expires_at,
+  CASE WHEN revoked_at IS NOT NULL THEN 'revoked'
+       WHEN expires_at <= now() THEN 'expired' ELSE 'active' END
+FROM api_token
+"""
+
+
+def test_list_shows_created_expires_and_state(
+    url: str, capsys: pytest.CaptureFixture[str], engine_for
+) -> None:
+    """Active, expired, revoked, and revoked after expiring (revoked wins): as the database
+    has them, read back in plain SQL."""
+    made = {}
+    for label, args in {
+        "active": ["--expires-in-days", "30"],
+        "never": [],
+        "expired": ["--expires-in-days", "30"],
+        "revoked": [],
+        "revoked-expired": ["--expires-in-days", "30"],
+    }.items():
+        create(capsys, "--role", "viewer", "--label", label, *args)
+        made[label] = next(t["id"] for t in listed(capsys).values() if t["label"] == label)
+    assert main(["token", "revoke", made["revoked"]]) == 0
+    assert main(["token", "revoke", made["revoked-expired"]]) == 0
+    capsys.readouterr()
+    engine: Engine = engine_for(url)
+    with engine.begin() as conn:
+        past = text("UPDATE api_token SET expires_at = now() - interval '1 hour' WHERE id = :id")
+        for label in ("expired", "revoked-expired"):
+            conn.execute(past, {"id": int(made[label])})
+    with engine.connect() as conn:
+        truth = {row[0]: row for row in conn.execute(text(STATES))}
+    shown = listed(capsys)
+    assert set(shown) == set(truth)  # the fixture's admin token too
+    for token_id, (_, created, expires, state) in truth.items():
+        assert shown[token_id]["created"] == iso(created)
+        assert shown[token_id]["expires"] == iso(expires)
+        assert shown[token_id]["state"] == state
+    states = {label: shown[token_id]["state"] for label, token_id in made.items()}
+    assert states == {"active": "active", "never": "active", "expired": "expired",
+                      "revoked": "revoked", "revoked-expired": "revoked"}  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("PARKGRID_UPDATE_GOLDEN") == "1"
 NOW = datetime(2026, 3, 15, 4, 30, tzinfo=UTC)  # 12:30 in the park's time zone
 TODAY = date(2026, 3, 15)
-LIMITS = Limits(default_page=50, max_page=500, check_in_tolerance_m=500.0)
+LIMITS = Limits(default_page=50, max_page=500, check_in_tolerance_m=500.0, max_positions=10_000)
 PLACEHOLDER = re.compile(r"%\((b\d+)\)s")
 GRID = "430624101001001"
 FAR_USCC = "91430624MA0QC60PNP"
@@ -108,9 +108,20 @@ def fastpath() -> FastPath:
     return FastPath(build_schema(api, rules), api, rules, LIMITS)
 
 
+def plan_of(
+    fastpath: FastPath, query: str, variables: dict[str, Any], signed_in: bool = False
+) -> Plan | None:
+    """The plan the service would make for the request, checked as it checks one."""
+    prepared = fastpath.operation(query, None)
+    assert prepared.operation is not None, prepared.errors
+    coerced = fastpath.variables(prepared, variables)
+    assert not isinstance(coerced, list), coerced
+    return fastpath.plan(prepared.operation, coerced, NOW, signed_in)
+
+
 def planned(fastpath: FastPath, name: str) -> tuple[Plan, tuple[str, ...]]:
     query, variables, literals = QUERIES[name]
-    plan = fastpath.plan((query, variables, None), NOW, name.endswith("signed_in"))
+    plan = plan_of(fastpath, query, variables, name.endswith("signed_in"))
     assert plan is not None, f"{name} did not compile"
     return plan, literals
 
@@ -170,7 +181,7 @@ def test_hand_built_shapes_match_their_golden_sql(name) -> None:
 def test_the_schema_collects_what_is_built_by_hand(fastpath) -> None:
     """The same grid detail from GraphQL text and from Selections built by hand compiles to
     the same statement; signing in adds only the token columns."""
-    plan = fastpath.plan((GRID_DETAIL_QUERY, {"code": GRID}, None), NOW, False)
+    plan = plan_of(fastpath, GRID_DETAIL_QUERY, {"code": GRID})
     hand, _ = by_hand("grid_detail")
     assert plan == hand
     signed, _ = planned(fastpath, "grid_detail_signed_in")
@@ -182,11 +193,11 @@ def test_values_change_parameters_not_the_statement(fastpath) -> None:
     """Another grid code, cursor or point: the same text (one prepared plan per shape)."""
     query, variables, _ = QUERIES["enterprises_near_distance_after"]
     other = base64.urlsafe_b64encode(json.dumps([7, "91430624MA24R222Q4"]).encode()).decode()
-    first = fastpath.plan((query, variables, None), NOW, False)
-    second = fastpath.plan((query, {"after": other}, None), NOW, False)
+    first = plan_of(fastpath, query, variables)
+    second = plan_of(fastpath, query, {"after": other})
     assert first and second and first.sql == second.sql
     assert first.params != second.params and 7 in second.params.values()
-    grid = fastpath.plan((GRID_DETAIL_QUERY, {"code": "430624101003005"}, None), NOW, False)
+    grid = plan_of(fastpath, GRID_DETAIL_QUERY, {"code": "430624101003005"})
     assert grid and grid.sql == by_hand("grid_detail")[0].sql
 
 

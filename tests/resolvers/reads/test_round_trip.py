@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from parkgrid.db import Database
+from parkgrid.errors import TimedOut
 from parkgrid.prepared import script
 from parkgrid.settings import DatabaseSettings
 from tests.resolvers.reads.oracle import Oracle
@@ -122,6 +124,7 @@ def test_a_literal_percent_survives_preparation(connection) -> None:
 
 
 def test_a_statement_that_times_out_is_sent_once(empty_url) -> None:
+    """And is answered as a timeout, not retried (a timeout is not a dropped connection)."""
     sql = Oracle(empty_url)
     sql.execute("CREATE SEQUENCE public.round_trip_attempts")  # nextval outlives a rollback
     db = Database.from_settings(
@@ -129,7 +132,7 @@ def test_a_statement_that_times_out_is_sent_once(empty_url) -> None:
     )
     slow = "SELECT nextval('public.round_trip_attempts'), pg_sleep(5)"
     try:
-        with pytest.raises(psycopg2.errors.QueryCanceled):
+        with pytest.raises(TimedOut):
             asyncio.run(db.at_once([(slow, False)], {}))
     finally:
         db.dispose()
@@ -145,3 +148,27 @@ def test_a_connection_keeps_a_bounded_number_of_prepared_statements() -> None:
     text, new = script(done, [("SELECT 1", True)])
     assert text.startswith("DEALLOCATE ALL;")
     assert "PREPARE" in text and len(new) == 1 and not done
+
+
+def test_work_of_many_statements_holds_a_connection_no_longer_than_the_timeout(
+    empty_url: str,
+) -> None:
+    """Each statement is within the timeout, their sum is not: the work is cancelled once
+    it has held the connection for the timeout, and answered as a timeout."""
+    db = Database.from_settings(
+        DatabaseSettings(url=empty_url, pool_size=1, statement_timeout_ms=600)
+    )
+
+    def slow_report(conn: Any) -> None:
+        for _ in range(6):
+            conn.exec_driver_sql("SELECT pg_sleep(0.3)")
+
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimedOut):
+            asyncio.run(db.read(slow_report))
+        held = time.monotonic() - started
+        assert asyncio.run(db.read(lambda conn: conn.exec_driver_sql("SELECT 1").scalar())) == 1
+    finally:
+        db.dispose()
+    assert 0.6 <= held < 1.5

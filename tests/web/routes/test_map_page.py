@@ -1,8 +1,9 @@
 """The /map page in a real browser: Debian's chromium driven by Playwright (no downloaded
-browser), against the real app under uvicorn on a demo database. The page must draw the grids
-from the tiles, show a clicked grid's details as SQL on the tables counts them, fly to an
-enterprise found by name, send a token it is given and say when the server refuses it, and
-never ask anything of a host other than the service."""
+browser, launched by tests/web/browser.py so it reaches nothing but the service), against the
+real app under uvicorn on a demo database. The page must draw the grids from the tiles, show a
+clicked grid's details as SQL on the tables counts them, fly to an enterprise found by name,
+send a token it is given and say when the server refuses it, and never ask anything of a host
+other than the service."""
 
 from __future__ import annotations
 
@@ -12,24 +13,20 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, FloatRect, Page, Route, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, FloatRect, Page, ViewportSize
 from sqlalchemy import create_engine, text
 
-from parkgrid import cluster
 from parkgrid.settings import PROJECT_ROOT
 from tests.conftest import ADMIN_TOKEN, app_client
 from tests.helpers import apt_install
+from tests.web.browser import Outside
 
-CHROMIUM = Path("/usr/bin/chromium")
 STATIC = PROJECT_ROOT / "web" / "static"
 SCREENSHOTS = PROJECT_ROOT / ".data" / "screenshots"
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
@@ -39,18 +36,10 @@ GRIDS_DRAWN = """() => { const m = window.parkgridMap;
     return !!m && m.loaded() && m.queryRenderedFeatures({layers: ['grid-fill']}).length > 0; }"""
 
 
-def chromium() -> Path:
-    """Debian's chromium, installed with apt when missing and we are root; else skip."""
-    if CHROMIUM.exists():
-        return CHROMIUM
-    reason = apt_install("chromium")
-    if not CHROMIUM.exists():
-        pytest.skip(f"chromium is missing and could not be installed: {reason}")
-    return CHROMIUM
-
-
+@pytest.fixture(scope="module", autouse=True)
 def chinese_font() -> None:
-    """A Chinese font, so the labels in screenshots are legible: best effort, as root only."""
+    """A Chinese font, so the labels in screenshots are legible: best effort, as root only
+    (autouse: in place before the module's browser starts)."""
     if os.geteuid() != 0 or shutil.which("fc-list") is None:
         return
     fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True)
@@ -58,54 +47,11 @@ def chinese_font() -> None:
         apt_install("fonts-wqy-microhei")
 
 
-def wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "the server exited"
-        try:
-            with urllib.request.urlopen(f"{base}/readyz", timeout=2) as response:
-                if json.load(response)["ready"]:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"{base} was not ready within 60 s")
-
-
-@pytest.fixture(scope="module")
-def base(demo_url: str) -> Iterator[str]:
-    """The app under uvicorn, as `parkgrid serve` runs it, on a free port."""
-    port = cluster.free_port()
-    command = [sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory",
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
-    env = {**os.environ, "DATABASE_URL": demo_url}
-    server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
-    try:
-        wait_ready(f"http://127.0.0.1:{port}", server)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = chromium()
-    chinese_font()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(executable),
-            args=["--no-sandbox", "--enable-unsafe-swiftshader", "--use-angle=swiftshader"],
-        )
-        yield launched
-        launched.close()
-
-
 class MapPage:
     """A fresh browser context on /map, logging every request it makes."""
 
-    def __init__(self, page: Page, base: str) -> None:
-        self.page, self.base = page, base
+    def __init__(self, page: Page, base: str, outside: Outside) -> None:
+        self.page, self.base, self.outside_urls = page, base, outside.urls
         self.requests: list[tuple[str, dict[str, str]]] = []
         page.on("request", lambda request: self.requests.append((request.url, request.headers)))
 
@@ -133,22 +79,16 @@ class MapPage:
         self.page.click("#token-form button[type=submit]")
 
     def outside(self) -> list[str]:
-        local = (f"{self.base}/", "blob:", "data:")
-        return [url for url, _ in self.requests if not url.startswith(local)]
+        return self.outside_urls
 
 
 @pytest.fixture
 def map_page(browser: Browser, base: str) -> Iterator[MapPage]:
     context = browser.new_context(viewport=VIEWPORT)
-    local = (f"{base}/", "blob:", "data:")
-
-    def only_local(route: Route) -> None:
-        (route.continue_ if route.request.url.startswith(local) else route.abort)()
-
-    context.route("**/*", only_local)
+    outside = Outside(context, base)
     page = context.new_page()
     try:
-        yield MapPage(page, base)
+        yield MapPage(page, base, outside)
     finally:
         context.close()
 

@@ -24,6 +24,7 @@ from tests.resolvers.conftest import add_area
 
 EXTENT = 4096
 CENTRE = (112.9, 28.70)  # inside the demo park
+HOST = "http://localhost"  # a trusted Host, so links name it (test_links.py: others)
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -53,6 +54,7 @@ def decode(body: bytes) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def anonymous(demo_url: str) -> Iterator[TestClient]:
     with app_client(demo_url, token=None) as client:
+        client.base_url = HOST
         yield client
 
 
@@ -73,6 +75,7 @@ def test_enterprise_tile_holds_the_points_in_it(
     z = 15
     x, y = tile_of(*CENTRE, z)
     got = {f["properties"]["uscc"]: f for f in features(anonymous, "enterprises", z, x, y)}
+    declared = anonymous.get("/tiles/enterprises.json").json()
     with engine_for(demo_url).connect() as conn:
 
         def inside(margin: float) -> set[str]:
@@ -80,7 +83,7 @@ def test_enterprise_tile_holds_the_points_in_it(
             rows = conn.execute(text(query), {"z": z, "x": x, "y": y, "margin": margin})
             return set(rows.scalars())
 
-        core, buffered = inside(0.0), inside(64 / EXTENT)
+        core, buffered = inside(0.0), inside(declared["buffer"] / declared["extent"])
         open_issues = dict(conn.execute(text(
             "SELECT e.uscc, count(i.id) FROM enterprise e LEFT JOIN issue i ON i.enterprise_id"
             " = e.id AND i.status NOT IN ('closed', 'rejected') GROUP BY e.uscc")).all())  # fmt: skip
@@ -210,12 +213,49 @@ def test_tilejson(anonymous: TestClient, engine_for: Any, demo_url: str) -> None
             " FROM (SELECT ST_Extent(boundary) AS b FROM grid) s")).one()  # fmt: skip
     assert found["tilejson"] == "3.0.0"
     assert found["bounds"] == pytest.approx(list(extent))
-    assert found["tiles"] == ["http://testserver/tiles/grids/{z}/{x}/{y}.mvt"]
+    assert found["tiles"] == [f"{HOST}/tiles/grids/{{z}}/{{x}}/{{y}}.mvt"]
+    assert (found["extent"], found["buffer"]) == (EXTENT, 64)
     [layer] = found["vector_layers"]
     assert layer["id"] == "grids" and {"code", "open_issues", "overdue_issues"} <= set(
         layer["fields"]
     )
     assert found["minzoom"] <= found["maxzoom"]
+
+
+def margin_points(
+    points: list[Any], extent: int, low: float, high: float
+) -> Iterator[tuple[str, int, int, int]]:
+    """(uscc, z, x, y): a point lying `low` to `high` tile units right of tile x's right edge
+    (so inside tile x + 1, in its first columns), by the Web Mercator formulas."""
+    for z in range(12, 19):
+        for uscc, lon, lat in points:
+            gx = (lon + 180) / 360 * 2**z * extent
+            gy = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z * extent
+            if low < gx % extent < high:
+                yield uscc, z, int(gx // extent) - 1, int(gy // extent)
+
+
+def test_tiles_carry_points_as_far_beyond_the_edge_as_tilejson_says(
+    anonymous: TestClient, engine_for: Any, demo_url: str
+) -> None:
+    """A point within the declared buffer beyond a tile's edge is in the tile (a client may
+    draw it twice, once per tile, and must know how far the overlap goes); one beyond is not."""
+    declared = anonymous.get("/tiles/enterprises.json").json()
+    extent, buffer = declared["extent"], declared["buffer"]
+    with engine_for(demo_url).connect() as conn:
+        points = list(conn.execute(text(
+            "SELECT uscc, ST_X(location), ST_Y(location) FROM enterprise")).all())  # fmt: skip
+    near = list(itertools.islice(margin_points(points, extent, 4, buffer * 0.8), 3))
+    far = list(itertools.islice(margin_points(points, extent, buffer * 1.2, buffer * 3), 3))
+    assert near and far
+    for uscc, z, x, y in near:
+        assert uscc in {
+            f["properties"]["uscc"] for f in features(anonymous, "enterprises", z, x, y)
+        }
+    for uscc, z, x, y in far:
+        assert uscc not in {
+            f["properties"]["uscc"] for f in features(anonymous, "enterprises", z, x, y)
+        }
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,27 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from geo.sql import MAX_PRECISION
+from resolvers.reads.areas import MAX_TOLERANCE_M, MIN_TOLERANCE_M
 from schema.connection import Connection
 from schema.enums import Role
 from schema.inputs import AreaFilterInput, EnterpriseFilterInput, EnterpriseOrder
 from schema.reading import compiled_only
 from schema.scalars import GeoJSON
+
+Precision = Annotated[
+    int,
+    strawberry.argument(
+        description=f"Decimal places of the coordinates, 0 to {MAX_PRECISION} (6: about 10 cm)."
+    ),
+]
+Simplify = Annotated[
+    float,
+    strawberry.argument(
+        description=f"Tolerance in metres: 0 keeps every vertex, else {MIN_TOLERANCE_M} to"
+        f" {MAX_TOLERANCE_M:,.0f}."
+    ),
+]
 
 if TYPE_CHECKING:
     from schema.enterprise import Enterprise
@@ -44,10 +60,8 @@ class Area:
     @strawberry.field(description="The boundary as a GeoJSON MultiPolygon.")
     def boundary(
         self,
-        precision: int = 6,
-        simplify: Annotated[
-            float, strawberry.argument(description="Tolerance in metres; 0 keeps every vertex.")
-        ] = 0.0,
+        precision: Precision = 6,
+        simplify: Simplify = 0.0,
     ) -> GeoJSON:
         return compiled_only()
 
@@ -59,7 +73,7 @@ class Area:
     )
 
     @strawberry.field(description="The geodesic centroid as a GeoJSON Point.")
-    def centroid(self, precision: int = 6) -> GeoJSON:
+    def centroid(self, precision: Precision = 6) -> GeoJSON:
         return compiled_only()
 
     bbox: list[float] = strawberry.field(

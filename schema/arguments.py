@@ -34,6 +34,7 @@ from strawberry.extensions import SchemaExtension
 
 from parkgrid.errors import InvalidInput
 from parkgrid.settings import ApiSettings
+from schema.limits import SIZED_ARGUMENTS
 from schema.outcomes import user_error
 
 NAMES = frozenset({"name", "title", "address", "responsibleUnit", "search", "industry"})
@@ -63,12 +64,14 @@ class InputLimits:
     text: int
     string: int
     items: int
+    page: int
 
     @classmethod
     def of(cls, api: ApiSettings) -> InputLimits:
         return cls(
-            api.max_name_length, api.max_text_length, api.max_string_length, api.max_list_length
-        )
+            api.max_name_length, api.max_text_length, api.max_string_length, api.max_list_length,
+            api.max_page_size,
+        )  # fmt: skip
 
     def length(self, name: str) -> tuple[int, str]:
         """The longest string the argument or input field `name` may hold, and the setting."""
@@ -160,12 +163,14 @@ def innermost(of: GraphQLInputType) -> tuple[GraphQLInputType, bool]:
 
 def describe_limits(schema: GraphQLSchema, limits: InputLimits) -> None:
     """Put the limits in the schema: each string argument's description says its longest
-    length, each list's its most items, so clients reading the schema see them. Also
-    record them on the schema for the checks."""
+    length, each list's its most items, each page size its range, so clients reading the
+    schema see them. Also record them on the schema for the checks."""
     schema.extensions[EXTENSION] = limits
     for name, value in limited(schema):
         named, listed = innermost(value.type)
         notes = [f"At most {limits.items} items."] if listed else []
+        if name in SIZED_ARGUMENTS:
+            notes.append(f"From {SIZED_ARGUMENTS[name]} to {limits.page}.")
         if isinstance(named, GraphQLScalarType) and is_text(named):
             notes.append(f"At most {limits.length(name)[0]} characters.")
         if notes:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from schema.areas import Grid, Zone
+from schema.areas import Grid, Precision, Zone
 from schema.connection import Connection
 from schema.reading import compiled_only
 from schema.scalars import GeoJSON
@@ -33,7 +33,7 @@ class Enterprise:
     address: str | None
 
     @strawberry.field(description="The location as a GeoJSON Point.")
-    def location(self, precision: int = 6) -> GeoJSON:
+    def location(self, precision: Precision = 6) -> GeoJSON:
         return compiled_only()
 
     distance_meters: float | None = strawberry.field(

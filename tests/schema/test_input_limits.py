@@ -148,6 +148,11 @@ def test_the_schema_states_the_limits(client: TestClient) -> None:
     assert f"At most {LIMITS.max_name_length} characters." in args[("registerEnterprise", "name")]
     assert f"At most {LIMITS.max_text_length} characters." in args[("commentIssue", "note")]
     assert f"At most {LIMITS.max_list_length} items." in args[("logVisit", "duties")]
+    query = '{ __type(name: "Query") { fields { name args { name description } } } }'
+    fields = client.post("/graphql", json={"query": query}).json()["data"]["__type"]["fields"]
+    args = {(f["name"], a["name"]): a["description"] or "" for f in fields for a in f["args"]}
+    assert f"From 0 to {LIMITS.max_page_size}." in args[("enterprises", "first")]
+    assert f"From 1 to {LIMITS.max_page_size}." in args[("nearestEnterprises", "k")]
 
 
 def test_concurrent_registrations_of_one_code_give_one_row_and_conflicts(

@@ -91,9 +91,11 @@ class ParkGraphQL(GraphQL[Context, None]):
 
     def shows_ide(self, request: Request) -> bool:
         """A browser's GET without a query, when the IDE is on: the view renders it."""
-        wants_page = "text/html" in request.headers.get("accept", "")
-        asks = request.method == "GET" and "query" not in request.query_params
-        return bool(self.api.graphiql and asks and wants_page)
+        if not self.api.graphiql or request.method != "GET":
+            return False
+        return "query" not in request.query_params and "text/html" in request.headers.get(
+            "accept", ""
+        )
 
     async def respond(self, request: Request, answered_as: str) -> Response:
         """Checked at the edge, then answered by the compiler when it can, else executed."""

@@ -71,7 +71,10 @@ def answer_type(headers: Headers) -> str:
     """`application/graphql-response+json` when the client accepts it at least as readily as
     `application/json` (and at all); `application/json` otherwise, as the spec has it for
     clients that do not say."""
-    accepted = weights(headers.get("accept", ""))
+    accept = headers.get("accept", "")
+    if GRAPHQL_RESPONSE not in accept:  # most clients: no need to weigh anything
+        return JSON
+    accepted = weights(accept)
     wanted = accepted.get(GRAPHQL_RESPONSE, 0.0)
     legacy = max(accepted.get(JSON, 0.0), accepted.get("application/*", 0.0))
     return GRAPHQL_RESPONSE if wanted > 0 and wanted >= legacy else JSON

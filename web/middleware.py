@@ -55,7 +55,10 @@ def nul_parameter(scope: Scope) -> str | None:
     parameter means and PostgreSQL text cannot hold."""
     if "\x00" in scope["path"]:
         return "path"
-    for name, value in QueryParams(scope.get("query_string", b"")).multi_items():
+    raw: bytes = scope.get("query_string", b"")
+    if b"%00" not in raw and b"\x00" not in raw:  # the common case, without decoding
+        return None
+    for name, value in QueryParams(raw).multi_items():
         if "\x00" in name or "\x00" in value:
             return name.replace("\x00", "\\0")
     return None

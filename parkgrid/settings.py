@@ -155,6 +155,10 @@ class ApiSettings(BaseSettings):
         default=True, description="Answer __schema and __type queries (off in production)."
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1, description="A request body's size.")
+    max_upload_bytes: int = Field(
+        default=50 * 1_048_576, ge=1,
+        description="A multipart request's size (a file upload, with its envelope).",
+    )  # fmt: skip
     max_name_length: int = Field(
         default=200, ge=1, description="Characters in a name, title, address or search text."
     )

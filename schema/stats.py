@@ -9,7 +9,7 @@ import strawberry
 
 from parkgrid.errors import InvalidInput, NotFound
 from resolvers.reads import areas, stats
-from resolvers.reads.stats import IssueCounts, Period, Scope
+from resolvers.reads.stats import IssueCounts, Period, Scope, share
 from resolvers.records import AreaKind, AreaRecord
 from schema import reading
 from schema.areas import Area
@@ -19,10 +19,6 @@ from schema.ledger import Issue
 
 DEFAULT_DAYS = 365
 HAZARD = "safety_hazard"
-
-
-def share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
 
 
 @strawberry.type(description="Visits in the period that exercised one duty.")

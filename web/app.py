@@ -40,6 +40,7 @@ from web.graphql_http import (
     answer_type,
     executed,
     failed,
+    is_multipart,
     read_request,
     refused,
     request_errors,
@@ -55,6 +56,7 @@ from web.middleware import (
     settle,
 )
 from web.routes.coverage import coverage_routes
+from web.routes.exports import export_routes
 from web.routes.map import graphiql_page, map_routes
 from web.routes.ogc import ogc_routes
 from web.routes.tiles import tile_routes
@@ -98,14 +100,27 @@ class ParkGraphQL(GraphQL[Context, None]):
         )
 
     async def respond(self, request: Request, answered_as: str) -> Response:
-        """Checked at the edge, then answered by the compiler when it can, else executed."""
-        given = await read_request(request, self.api.max_body_bytes)
+        """Checked at the edge, then answered by the compiler when it can, else executed. A
+        multipart request's token is checked before its body is read (a bad one is 401, not
+        an upload read first), and its files are closed once it is answered."""
+        if is_multipart(request):
+            await settle(request)
+        given = await read_request(request, self.api.max_body_bytes, self.api.max_upload_bytes)
+        try:
+            return await self.answer(request, given, answered_as)
+        finally:
+            await given.close()
+
+    async def answer(self, request: Request, given: GraphQLRequest, answered_as: str) -> Response:
         prepared = self.fast.operation(given.query, given.operation_name)
         if prepared.errors:
             return request_errors(prepared.errors, answered_as)
         assert prepared.node is not None
         if prepared.node.operation == OperationType.SUBSCRIPTION:
             raise Refused(400, "BAD_REQUEST", "subscriptions are not served over HTTP")
+        if given.multipart and prepared.node.operation != OperationType.MUTATION:
+            raise Refused(400, "BAD_REQUEST", "a multipart request carries a mutation with"
+                          " files; send queries as application/json or by GET")  # fmt: skip
         if request.method == "GET" and prepared.node.operation != OperationType.QUERY:
             raise Refused(405, "METHOD_NOT_ALLOWED", "send mutations by POST; GET is for queries",
                           {"Allow": "POST"})  # fmt: skip
@@ -201,6 +216,7 @@ def create_app(
         *coverage_routes(api_settings),
         *tile_routes(api_settings),
         *ogc_routes(api_settings),
+        *export_routes(api_settings),
         *map_routes(),
     ]
     return Starlette(

@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg2
 import sqlalchemy.exc
@@ -13,6 +14,10 @@ import sqlalchemy.exc
 from parkgrid import cluster
 from parkgrid.auth.commands import add_tokens
 from parkgrid.settings import ClusterSettings, DatabaseSettings, ServerSettings
+from web.cli_exports import add_exports
+
+if TYPE_CHECKING:
+    from parkgrid.importer.options import ReadOptions
 
 Handler = Callable[[argparse.Namespace], int]
 DATABASE_HINT = "is the private cluster up (`parkgrid db up`)? else check DATABASE_URL"
@@ -69,17 +74,49 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from parkgrid.importer import ImportRejected, import_file
+    """Exit 0 when written (or, for a dry run, when it would be), 1 when refused; the report
+    is written either way when asked for, since a refusal's rows are what needs fixing."""
+    from parkgrid.importer import ImportRejected, ImportReport, import_file
+    from parkgrid.importer.report import text_lines, write_xlsx
 
+    target = Path(args.report) if args.report else None
+    if target is not None and not target.parent.is_dir():  # found out before, not after
+        print(f"parkgrid: import: --report: no folder {target.parent}", file=sys.stderr)
+        return 2
+    report: ImportReport
     try:
         report = import_file(
-            database_url(), args.kind, Path(args.file), args.crs, args.allow_outside
-        )
+            database_url(), args.kind, Path(args.file), args.crs, args.allow_outside,
+            dry_run=args.dry_run, options=read_options(args),
+        )  # fmt: skip
     except ImportRejected as rejected:
+        report = rejected.report or ImportReport(args.kind, 0, 0, 0, 0, dry_run=args.dry_run,
+                                                 rejected=tuple(rejected.problems))  # fmt: skip
+        if args.dry_run:
+            print("\n".join(text_lines(report)))
         print(rejected.render(), file=sys.stderr)
-        return 1
-    print(report)
-    return 0
+    else:
+        print("\n".join(text_lines(report)) if args.dry_run else report)
+    if target is not None:
+        try:
+            write_xlsx(report, target)
+        except OSError as exc:
+            print(f"parkgrid: import: --report: {target}: {exc.strerror}", file=sys.stderr)
+            return 2
+    return 1 if report.rejected else 0
+
+
+def read_options(args: argparse.Namespace) -> ReadOptions:
+    """How to read the import's file; a malformed --columns is a usage error (exit 2)."""
+    from parkgrid.importer.columns import SYNONYMS
+    from parkgrid.importer.options import ReadOptions, parse_columns
+
+    try:
+        columns = parse_columns(args.columns, tuple(SYNONYMS)) if args.columns else {}
+    except ValueError as exc:
+        print(f"parkgrid: import: --columns: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+    return ReadOptions(args.encoding, args.layer, args.sheet, columns, args.datum)
 
 
 def reported(name: str, refusals: type[Exception], run: Callable[[], str]) -> int:
@@ -143,7 +180,10 @@ def add_data(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     seed.add_argument("dataset", choices=["demo"])
     seed.add_argument("--if-empty", action="store_true", help="only when no park exists")
     seed.set_defaults(handler=cmd_seed)
-    imp = commands.add_parser("import", help="import a GeoJSON FeatureCollection")
+    imp = commands.add_parser(
+        "import", help="import a park office's file: GeoJSON, Shapefile, GeoPackage, KML/KMZ,"
+        " FlatGeobuf, CSV or XLSX",
+    )  # fmt: skip
     imp.add_argument("kind", choices=["parks", "zones", "grids", "enterprises"])
     imp.add_argument("file")
     imp.add_argument(
@@ -153,6 +193,13 @@ def add_data(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--allow-outside", action="store_true",
         help="import features outside every park (enterprises) or leaking out of their park",
     )  # fmt: skip
+    imp.add_argument(
+        "--dry-run", action="store_true",
+        help="check and print what would change (new, changed, unchanged, grid changes,"
+        " rejected rows); write nothing",
+    )  # fmt: skip
+    imp.add_argument("--report", metavar="FILE.xlsx", help="write the report as a workbook")
+    add_read_options(imp)
     imp.set_defaults(handler=cmd_import)
     gen = commands.add_parser("generate", help="stream a large synthetic province (benchmarks)")
     for name, default in (
@@ -175,12 +222,29 @@ def add_data(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     restore.set_defaults(handler=cmd_restore)
 
 
+def add_read_options(imp: argparse.ArgumentParser) -> None:
+    """How to read a park office's file (its format comes from the file itself)."""
+    imp.add_argument("--encoding", help="of a CSV, or of a Shapefile with no .cpg (GBK, say)")
+    imp.add_argument("--layer", help="of a GeoPackage, KML, or folder or zip of Shapefiles")
+    imp.add_argument("--sheet", help="of an XLSX workbook holding several")
+    imp.add_argument(
+        "--columns", metavar="PROP=HEADER,...",
+        help="columns the usual headers do not name (uscc=信用代码,lon=X), ignore=HEADER to"
+        " leave one out, ignore=* to leave out every column not read",
+    )  # fmt: skip
+    imp.add_argument(
+        "--datum", choices=["gcj02", "bd09"],
+        help="longitude and latitude copied from Amap or Tencent (gcj02) or Baidu (bd09)",
+    )  # fmt: skip
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="parkgrid", description=__doc__)
     commands = root.add_subparsers(required=True, metavar="command")
     add_db(commands)
     add_data(commands)
     add_tokens(commands)
+    add_exports(commands)
     serve = commands.add_parser("serve", help="serve GraphQL on HOST:PORT")
     serve.add_argument("--reload", action="store_true")
     serve.set_defaults(handler=cmd_serve)

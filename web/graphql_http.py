@@ -1,6 +1,7 @@
 """GraphQL over HTTP, as its specification has it: what a request may look like (a JSON object
 POSTed as `application/json`, or a GET with the parts in its query string), how big it may be,
-and in which media type and with which status the answer goes out.
+and in which media type and with which status the answer goes out. A mutation that carries
+files comes as `multipart/form-data` by the GraphQL multipart request spec (below).
 
 A client that accepts `application/graphql-response+json` gets it, and a request that fails
 before execution (unparsable, invalid, unknown operation, bad variables) is then a 4xx; a
@@ -15,16 +16,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from starlette.datastructures import Headers
+from starlette.datastructures import FormData, Headers, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Message, Receive
 
 from parkgrid.errors import ParkgridError, Unavailable
 from web.routes.errors import STATUS, error_headers
 
 JSON = "application/json"
+MULTIPART = "multipart/form-data"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 REQUEST_KEYS = frozenset({"query", "variables", "operationName", "extensions"})
+PREFLIGHT_HEADERS = ("authorization", "graphql-preflight", "apollo-require-preflight",
+                     "x-apollo-operation-name")  # fmt: skip
+"""Headers a cross-site HTML form cannot send: one of them makes a browser ask first."""
+MAX_FILES = 10
+"""File parts in one multipart request: `importFile` takes one; a few more leave room for a
+mutation that takes several, and the size limit bounds them all together."""
+OPERATIONS = "the GraphQL request as a JSON object"
+MAP = 'which variables each file part fills, as {"0": ["variables.file"]}'
 
 
 class Refused(Exception):
@@ -40,9 +53,17 @@ class Refused(Exception):
 
 @dataclass(frozen=True)
 class GraphQLRequest:
+    """A request's parts; a multipart one also holds the uploaded files, open until `close`."""
+
     query: str
     variables: dict[str, Any] = field(default_factory=dict)
     operation_name: str | None = None
+    uploads: tuple[UploadFile, ...] = ()
+    multipart: bool = False
+
+    async def close(self) -> None:
+        for upload in self.uploads:
+            await upload.close()
 
 
 def media_type(header: str) -> tuple[str, dict[str, str]]:
@@ -123,8 +144,9 @@ async def body_of(request: Request, most: int) -> bytes:
     return b"".join(chunks)
 
 
-async def read_request(request: Request, most: int) -> GraphQLRequest:
-    """The GraphQL request a GET or POST carries, or `Refused` saying why there is none."""
+async def read_request(request: Request, most: int, most_upload: int) -> GraphQLRequest:
+    """The GraphQL request a GET or POST carries, or `Refused` saying why there is none: a
+    JSON body of at most `most` bytes, or a multipart one of at most `most_upload`."""
     if request.method == "GET":
         params = request.query_params
         given: dict[str, object] = dict(params)
@@ -135,10 +157,125 @@ async def read_request(request: Request, most: int) -> GraphQLRequest:
         raise Refused(405, "METHOD_NOT_ALLOWED", "GraphQL is served by GET and POST",
                       {"Allow": "GET, POST"})  # fmt: skip
     kind, parameters = media_type(request.headers.get("content-type", ""))
+    if kind == MULTIPART:
+        return await multipart_request(request, most, most_upload)
     if kind != JSON or parameters.get("charset", "utf-8") != "utf-8":
         sent = kind or "no media type"
-        raise Refused(415, "UNSUPPORTED_MEDIA_TYPE", f"send the request as {JSON}, not {sent}")
+        message = f"send the request as {JSON} ({MULTIPART} for files), not {sent}"
+        raise Refused(415, "UNSUPPORTED_MEDIA_TYPE", message)
     return request_of(decoded(await body_of(request, most), "the body"))
+
+
+def is_multipart(request: Request) -> bool:
+    return media_type(request.headers.get("content-type", ""))[0] == MULTIPART
+
+
+async def multipart_request(request: Request, most: int, most_upload: int) -> GraphQLRequest:
+    """A mutation with files, as the GraphQL multipart request spec sends it: the request as
+    JSON in `operations`, `map` naming for each file part the variables it fills (their
+    placeholders null), then the files. Refused before anything is read without a header a
+    browser's cross-site form cannot send (a form post is a "simple" request that skips the
+    CORS preflight), and past `most_upload` bytes, declared or streamed."""
+    require_preflight(request.headers)
+    message = f"the upload is over {most_upload} bytes (PARKGRID_API_MAX_UPLOAD_BYTES)"
+    too_large = Refused(413, "PAYLOAD_TOO_LARGE", message)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > most_upload:
+        raise too_large
+    counted = Request(request.scope, limited(request.receive, most_upload, too_large))
+    try:
+        form = await counted.form(max_files=MAX_FILES, max_fields=2, max_part_size=most)
+    except (MultiPartException, HTTPException) as error:
+        reason = error.message if isinstance(error, MultiPartException) else error.detail
+        raise Refused(400, "BAD_REQUEST", f"the multipart body cannot be read: {reason}") from None
+    try:
+        return with_files(form)
+    except Refused:
+        await form.close()
+        raise
+
+
+def require_preflight(headers: Headers) -> None:
+    if not any(headers.get(name, "").strip() for name in PREFLIGHT_HEADERS):
+        raise Refused(400, "BAD_REQUEST",
+                      "a multipart request needs a header a browser form cannot send:"
+                      " Authorization (a token) or GraphQL-Preflight: 1 (against cross-site"
+                      " request forgery)")  # fmt: skip
+
+
+def limited(receive: Receive, most: int, refusal: Refused) -> Receive:
+    """`receive`, refusing the request once its body passes `most` bytes."""
+    size = 0
+
+    async def counted() -> Message:
+        nonlocal size
+        message = await receive()
+        size += len(message.get("body", b""))
+        if size > most:
+            raise refusal
+        return message
+
+    return counted
+
+
+def form_text(form: FormData, name: str, what: str) -> str:
+    value = form.get(name)
+    if not isinstance(value, str):
+        raise Refused(400, "BAD_REQUEST", f"the multipart request needs a `{name}` field: {what}")
+    return value
+
+
+def with_files(form: FormData) -> GraphQLRequest:
+    """The request in `operations` with each file put where `map` says."""
+    given = request_of(decoded(form_text(form, "operations", OPERATIONS), "operations"))
+    mapping = decoded(form_text(form, "map", MAP), "map")
+    if not isinstance(mapping, dict) or not all(
+        isinstance(paths, list) and all(isinstance(p, str) for p in paths)
+        for paths in mapping.values()
+    ):
+        raise Refused(400, "BAD_REQUEST", f"map: must be a JSON object; {MAP}")
+    uploads = [(name, value) for name, value in form.multi_items() if isinstance(value, UploadFile)]
+    files = dict(uploads)
+    if len(files) < len(uploads):
+        raise Refused(400, "BAD_REQUEST", "two file parts have the same name")
+    missing = [name for name in mapping if name not in files]
+    if missing:
+        message = f"map: names the file part {missing[0]!r}, which the request does not hold"
+        raise Refused(400, "BAD_REQUEST", message)
+    unmapped = sorted(files.keys() - mapping.keys())
+    if unmapped:
+        message = f"map: names no variable for the file part {unmapped[0]!r}"
+        raise Refused(400, "BAD_REQUEST", message)
+    for name, paths in mapping.items():
+        for path in paths:
+            put(given.variables, path, files[name])
+    return GraphQLRequest(given.query, given.variables, given.operation_name,
+                          tuple(files.values()), multipart=True)  # fmt: skip
+
+
+def put(variables: dict[str, Any], path: str, upload: UploadFile) -> None:
+    """The upload in place of the null at `path` (`variables.file`, `variables.files.0`)."""
+    head, *steps = path.split(".")
+    target: Any = variables
+    for depth, step in enumerate(steps):
+        found = slot(target, step)
+        if head != "variables" or found is None:
+            break
+        if depth == len(steps) - 1 and found[1] is None:
+            target[found[0]] = upload
+            return
+        target = found[1]
+    message = f"map: {path!r} names no null placeholder among the operation's variables"
+    raise Refused(400, "BAD_REQUEST", message)
+
+
+def slot(container: Any, step: str) -> tuple[Any, Any] | None:
+    """The key or index `step` names in a dict or list, with its value; None if none."""
+    if isinstance(container, dict) and step in container:
+        return step, container[step]
+    if isinstance(container, list) and step.isdigit() and int(step) < len(container):
+        return int(step), container[int(step)]
+    return None
 
 
 def error_entry(code: str, message: str, where: str | None = None) -> dict[str, Any]:

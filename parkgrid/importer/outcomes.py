@@ -14,22 +14,31 @@ FEW = 5
 
 @dataclass(frozen=True)
 class Problem:
-    """What is wrong with one property of one feature (index None: with the whole file)."""
+    """What is wrong with one property of one feature (index None: with the whole file).
+    `where` is the place as the office finds it in its own file ("row 12 column 经度",
+    "feature 3 (name 湘阴电子), field 名称"; see importer.locations); without it the feature
+    is named by its index in a GeoJSON `features` array."""
 
     index: int | None
     property: str
     reason: str
+    where: str | None = None
 
     def render(self) -> str:
+        if self.where is not None:
+            return f"{self.where}: {self.reason}"
         where = "" if self.index is None else f"features[{self.index}] "
         return f"{where}{self.property}: {self.reason}"
 
 
 class ImportRejected(Exception):
-    """The file was refused and nothing was written."""
+    """The file was refused and nothing was written. `report`, when the import got as far as
+    checking the features, lists every rejected row (and, for a dry run, what the rows that
+    passed would have done), for `--report` and the API."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], report: ImportReport | None = None) -> None:
         self.problems = sorted(problems, key=lambda p: -1 if p.index is None else p.index)
+        self.report = report
         super().__init__(self.render())
 
     def render(self) -> str:
@@ -44,19 +53,92 @@ def whole_file(prop: str, reason: str) -> ImportRejected:
 
 
 @dataclass(frozen=True)
+class Row:
+    """A feature as the report lists it: its index among the file's features, its key and
+    name, and where it sits (an enterprise's grid, a zone's park, a grid's zone)."""
+
+    index: int
+    key: str
+    name: str
+    within: str | None = None
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One property of a changed feature, as stored before and after (shapes described)."""
+
+    property: str
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True)
+class Changed:
+    row: Row
+    changes: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class Move:
+    """An enterprise the import moved into another grid (None: no grid), as the event log
+    records it: a renamed or reshaped grid moves enterprises as much as a moved point."""
+
+    uscc: str
+    name: str
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True)
 class ImportReport:
+    """What an import did (or, for a dry run, would do): the counts, and the rows behind
+    them so a reviewer can check them before anyone commits to the file. `rejected` holds
+    every problem, one per rejected row where the rejection names rows only in part (it then
+    also keeps the summary); `places` names feature i as the file's format does (empty: its
+    index in a GeoJSON `features` array)."""
+
     kind: str
     inserted: int
     updated: int
     unchanged: int
     grid_changes: int
     outside_parks: int = 0
+    dry_run: bool = False
+    new: tuple[Row, ...] = ()
+    changed: tuple[Changed, ...] = ()
+    kept: tuple[Row, ...] = ()
+    moves: tuple[Move, ...] = ()
+    rejected: tuple[Problem, ...] = ()
+    places: tuple[str, ...] = ()
+
+    @property
+    def written(self) -> bool:
+        return not self.dry_run and not self.rejected
+
+    def place(self, index: int) -> str:
+        return self.places[index] if index < len(self.places) else f"features[{index}]"
 
     def __str__(self) -> str:
+        if self.dry_run:
+            return self.dry_run_summary()
         text = (
             f"{self.kind}: {self.inserted} inserted, {self.updated} updated,"
             f" {self.unchanged} unchanged; {self.grid_changes} enterprises changed grid"
         )
+        return text + self.outside_note()
+
+    def dry_run_summary(self) -> str:
+        moved = self.grid_changes
+        text = (
+            f"{self.kind} (dry run, nothing was written): {self.inserted} to insert,"
+            f" {self.updated} to update, {self.unchanged} unchanged;"
+            f" {moved} {plural(moved, 'enterprise')} would change grid"
+        )
+        if self.rejected:
+            rows = len({p.index for p in self.rejected if p.index is not None})
+            text += "; the import would be refused" + (
+                f" ({rows} rejected {plural(rows, 'row')})" if rows else ""
+            )
         return text + self.outside_note()
 
     def outside_note(self) -> str:
@@ -81,6 +163,12 @@ def listed(labels: Sequence[str]) -> str:
     """The first few, then how many more."""
     rest = len(labels) - FEW
     return ", ".join(labels[:FEW]) + (f" and {rest} more" if rest > 0 else "")
+
+
+def location_of(problem: Problem) -> str:
+    """Where a problem is, as its rendering says (a row and column, a feature and property,
+    or the property alone for the whole file): the rendering less its reason."""
+    return problem.render().removesuffix(f": {problem.reason}")
 
 
 def database_reason(exc: DBAPIError) -> str:

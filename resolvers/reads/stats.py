@@ -36,6 +36,12 @@ def next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
+def share(part: int, whole: int) -> float | None:
+    """part ÷ whole as the figures report it: no rate (None) when the whole is 0, as when
+    nothing fell due in the period."""
+    return part / whole if whole else None
+
+
 @dataclass(frozen=True)
 class Period:
     """Inclusive dates in the park's time zone, and today there."""

@@ -99,7 +99,10 @@ FIELD_REFS = {"Query.park.code": "park", "Query.zone.code": "zone", "Query.grid.
               "Query.cadre.id": "cadre", "Mutation.endAssignment.id": "assignment",
               "Mutation.registerEnterprise.uscc": "fresh_uscc"}  # fmt: skip
 PLAIN: dict[str, Any] = {"String": "corpus", "ID": None, "Int": 5, "Float": 500.0,
-                         "Boolean": False, "Date": "2026-01-01", "JSON": {}}  # fmt: skip
+                         "Boolean": False, "Date": "2026-01-01", "JSON": {},
+                         "Upload": "corpus"}  # fmt: skip
+"""An Upload in JSON variables is no file: importFile refuses it on `file` (the multipart
+requests are tests/schema/test_import_mutation.py's)."""
 ALSO_FILLED = {"Mutation.updateEnterprise": {"name"}}
 """Optional arguments without which the field refuses before it looks at the others."""
 ENUM_CHOICES = {"level": "ENTERPRISE", "to": "IN_PROGRESS", "category": "OTHER"}

@@ -284,6 +284,7 @@ CUSTOM = {name: strategy.map(nodes.String) for name, strategy in SCALARS.items()
         [POINT, {"type": "Polygon", "coordinates": BOWTIE}, *GEOJSON.values()]
     ).map(literal),
     "JSON": st.just(nodes.Object([])),
+    "Upload": st.just(nodes.String("corpus")),  # no file: importFile refuses it on `file`
 }
 FUZZ = settings(
     max_examples=50,

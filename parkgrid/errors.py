@@ -73,3 +73,10 @@ class TimedOut(ParkgridError):
     """A statement ran past the statement timeout and was cancelled (nothing changed)."""
 
     code = "TIMEOUT"
+
+
+class ReplayTooLong(ParkgridError):
+    """More changes followed a subscription's `since` than it replays: the client re-queries
+    and subscribes from where that leaves it."""
+
+    code = "REPLAY_TOO_LONG"

@@ -302,7 +302,9 @@ class Outcome(Base):
 
 
 class Event(Base):
-    """Append-only log of every change: a trigger refuses UPDATE and DELETE."""
+    """Append-only log of every change: a trigger refuses UPDATE and DELETE, and another
+    announces the rows each statement inserts on channel `parkgrid_events`, delivered at
+    commit (migration 0005; parkgrid.changes listens)."""
 
     __tablename__ = "event"
     __table_args__ = (

@@ -20,6 +20,7 @@ from parkgrid.settings import ApiSettings
 from schema.arguments import ArgumentLimits, InputLimits, describe_limits
 from schema.errors import ErrorCodes
 from schema.limits import PageSizeLimiter, depth_rule
+from schema.live import Subscription
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.reading import answered_by_compiler
@@ -50,6 +51,7 @@ def build_schema(api: ApiSettings, limits: list[type[ASTValidationRule]]) -> str
     schema = ParkSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=api.max_tokens),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -16,6 +16,7 @@ from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
 from parkgrid.auth.principal import Principal
+from parkgrid.changes import Changes
 from parkgrid.db import Database
 from parkgrid.errors import Forbidden
 from parkgrid.settings import ApiSettings, LedgerSettings
@@ -49,6 +50,19 @@ def park_today(api: ApiSettings, now: datetime) -> date:
 
 
 @dataclass
+class Live:
+    """What a WebSocket connection's subscriptions need: the process's changes, the app's
+    database (unscoped: each delivery signs the token in again, so it reads as the token may
+    read at that moment), the connection's Authorization value (from `connection_init`;
+    None: anonymous) and how to end the connection with a close code and reason."""
+
+    changes: Changes
+    db: Database
+    close: Callable[[int, str], Awaitable[None]]
+    authorization: str | None = None
+
+
+@dataclass
 class Context:
     request: Request | WebSocket
     response: Response | WebSocket | None
@@ -60,6 +74,10 @@ class Context:
     loaders: Loaders = field(init=False)
     batches: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)
     """Compiled reads of objects by key, batched per field (see schema.reading.entity)."""
+    live: Live | None = None
+    """Set on WebSocket connections only (see schema.live)."""
+    connection_params: dict[str, object] | None = None
+    """The `connection_init` payload of a WebSocket connection."""
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db)

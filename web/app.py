@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -17,21 +17,25 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UnsetType
 
 from parkgrid import migrate
+from parkgrid.changes import Changes
 from parkgrid.db import Database
 from parkgrid.errors import ParkgridError
-from parkgrid.settings import ApiSettings, DatabaseSettings, LedgerSettings
+from parkgrid.settings import ApiSettings, DatabaseSettings, LedgerSettings, ServerSettings
 from resolvers.reads.request import Limits
 from schema import build_schema, limit_rules
 from schema.context import Context
 from schema.errors import ensure_codes
+from web import live
 from web.compiled import FastPath
 from web.cors import CrossOrigin
 from web.graphql_http import (
@@ -63,12 +67,25 @@ from web.routes.tiles import tile_routes
 
 
 class ParkGraphQL(GraphQL[Context, None]):
-    """GraphQL over HTTP, with a fresh context (and DataLoaders) per request."""
+    """GraphQL over HTTP, with a fresh context (and DataLoaders) per request; subscriptions
+    over WebSocket (graphql-transport-ws only, see web.live)."""
+
+    graphql_transport_ws_handler_class = live.LiveHandler
+    websocket_adapter_class = live.LiveSocket
+    token_check_s = live.TOKEN_CHECK_S
 
     def __init__(self, api: ApiSettings) -> None:
         limits = limit_rules(api)
         schema = build_schema(api, limits)
-        super().__init__(schema, graphql_ide="graphiql" if api.graphiql else None)
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if api.graphiql else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            keep_alive=True,
+            keep_alive_interval=live.KEEP_ALIVE_S,
+            connection_init_wait_timeout=timedelta(seconds=live.INIT_WAIT_S),
+            allowed_origins=ServerSettings().cors_origins,
+        )
         self.api, self.ledger = api, LedgerSettings()
         compiled = Limits.of(api, self.ledger)
         self.fast = FastPath(schema, api, limits, compiled)
@@ -157,7 +174,12 @@ class ParkGraphQL(GraphQL[Context, None]):
             api=self.api,
             now=datetime.now(UTC),
             ledger=self.ledger,
+            live=live.live_of(request) if isinstance(request, WebSocket) else None,
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        await live.connect(context)
+        return await super().on_ws_connect(context)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -202,15 +224,20 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.db = Database.from_settings(database_settings)
+        app.state.changes = Changes(app.state.db.reads.dsn)
+        app.state.changes.start()  # listens in the background, and again after a restart
         gc.freeze()  # what start-up built lives as long as the process: spare it full collections
         try:
             yield
         finally:
+            await app.state.changes.stop()
             app.state.db.dispose()
 
     api_settings = api or ApiSettings()
+    graphql = ParkGraphQL(api_settings)
     routes = [
-        Route("/graphql", ParkGraphQL(api_settings)),
+        Route("/graphql", graphql),
+        WebSocketRoute("/graphql", graphql),  # subscriptions
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *coverage_routes(api_settings),

@@ -36,6 +36,7 @@ SET_SCOPE = (
 WRITE_PATH = text("SET LOCAL search_path = public")
 
 
+CANCEL_EVERY_S = 0.1  # after the budget, until the work gives up
 CONNECT_TIMEOUT_S = 5  # an unreachable host answers Unavailable after this, not a hang
 
 
@@ -213,12 +214,21 @@ class Database:
             yield
             return
         cancel = connection.connection.dbapi_connection.cancel  # type: ignore[union-attr]
-        timer = threading.Timer(self.budget_s, cancel)
-        timer.start()
+        done = threading.Event()
+
+        def watch() -> None:  # a cancel landing between two statements is lost: repeat it
+            if done.wait(self.budget_s):
+                return
+            cancel()
+            while not done.wait(CANCEL_EVERY_S):
+                cancel()
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
         try:
             yield
         finally:
-            timer.cancel()
+            done.set()
 
     async def at_once(
         self, statements: Sequence[tuple[str, bool]], params: dict[str, Any]

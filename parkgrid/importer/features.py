@@ -1,4 +1,4 @@
-"""Reading the file and checking each feature on its own: properties, shape, duplicate keys."""
+"""Reading a GeoJSON file, and checking each feature on its own: properties and shape."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from parkgrid.importer.kinds import (
     required_text,
 )
 from parkgrid.importer.outcomes import Problem, whole_file
-from parkgrid.importer.progress import tracked
 
 EPSG_NAME = re.compile(r"(?:^|:)EPSG:(?:[\d.]*:)?(\d+)$", re.IGNORECASE)
 CRS84 = re.compile(r"(?:^|:)CRS:?84$", re.IGNORECASE)
@@ -81,14 +80,16 @@ def encoding_hint(data: bytes) -> str:
     return ""
 
 
-def read_all(kind: Kind, features: list[Any]) -> tuple[list[Parsed], list[Problem]]:
+def read_all(kind: Kind, features: list[Any], start: int = 0) -> tuple[list[Parsed], list[Problem]]:
+    """Each feature read and checked on its own (feature `start` the first given); duplicate
+    keys are found across the whole file by importer.keys."""
     readers = field_readers(kind)
     parsed: list[Parsed] = []
     problems: list[Problem] = []
-    for feature in tracked(features, f"checking {kind.name}", len(features)):
-        parsed.append(Parsed(len(parsed)))
+    for index, feature in enumerate(features, start=start):
+        parsed.append(Parsed(index))
         problems += read_feature(readers, parsed[-1], feature)
-    return parsed, problems + duplicates(kind, parsed)
+    return parsed, problems
 
 
 def field_readers(kind: Kind) -> dict[str, Reader]:
@@ -128,14 +129,3 @@ def feature_flaw(index: int, feature: Any) -> Problem | None:
     if not isinstance(feature.get("properties") or {}, dict):
         return Problem(index, "properties", "must be an object")
     return None
-
-
-def duplicates(kind: Kind, parsed: list[Parsed]) -> list[Problem]:
-    first: dict[str, int] = {}
-    problems = []
-    for item in parsed:
-        key = item.values.get(kind.key)
-        if key is not None and first.setdefault(key, item.index) != item.index:
-            reason = f"duplicate {key!r}, also given at features[{first[key]}]"
-            problems.append(Problem(item.index, kind.key, reason))
-    return problems

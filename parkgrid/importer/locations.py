@@ -1,20 +1,25 @@
 """Problems named the way the office finds them in its own file: "row 12 column 经度" in a
 spreadsheet, "feature 3 (name 湘阴电子), field 名称" in a Shapefile or GeoPackage.
 
-Why a translation afterwards rather than in every stage: the stages (features, extent,
-reproject, parents, placement) know a feature only by its position in the list they are
-given, and must not care which format it came from. A GeoJSON file keeps that array index
-(`features[3]`), which is how a JSON editor finds it; other sources map each position and
-property to the row, column or field it was read from, here, once."""
+Why a translation rather than in every stage: the stages (features, extent, reproject,
+parents, placement) know a feature only by its position in the file, and must not care which
+format it came from. A GeoJSON file keeps that array index (`features[3]`), which is how a
+JSON editor finds it; other sources map each position and property to the row, column or
+field it was read from, here.
+
+Why per chunk: a file is read a chunk at a time (importer.chunks), and what only a feature
+itself says (its name, whether a table's row gave its place by longitude and latitude or by
+WKT) is known while its chunk is; so a problem about a feature is placed while its chunk is
+at hand, and only the numbering (Places) outlives it."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from parkgrid.importer.outcomes import Problem
+from parkgrid.importer.outcomes import Places, Problem
 
 INDEXED = re.compile(r"features\[(\d+)\]")
 """How the stages name a feature inside a reason (kinds.label, duplicate keys)."""
@@ -22,22 +27,27 @@ INDEXED = re.compile(r"features\[(\d+)\]")
 
 @dataclass(frozen=True)
 class Locations:
-    """`short[i]`: feature i as a reason mentions it ("row 12", "feature 3"); `long[i]`: as
-    a problem about it starts ("row 12", "feature 3 (name 湘阴电子)"); `columns`: property →
-    where it was read ("column 经度", "field 名称"); `joint`: between the two ("row 12 column
-    经度" reads as one phrase, "feature 3 (…), field 名称" needs the comma)."""
+    """`places`: feature i as a reason mentions it ("row 12", "feature 3"); `names`: a
+    vector feature's name, which a problem about it adds ("feature 3 (name 湘阴电子)");
+    `columns`: property → where it was read ("column 经度", "field 名称"); `joint`: between
+    the two ("row 12 column 经度" reads as one phrase, "feature 3 (…), field 名称" needs the
+    comma); `cells`: where one feature's property was read when it differs by feature (a
+    table's shape: "columns 经度, 纬度" in one row, "column WKT" in the next). `names` and
+    `cells` hold the current chunk's features only."""
 
-    short: Sequence[str]
-    long: Sequence[str]
+    places: Places
     columns: Mapping[str, str]
     joint: str = " "
     cells: Mapping[tuple[int, str], str] = field(default_factory=dict)
-    """Where one feature's property was read when it differs by feature (a table's shape:
-    "columns 经度, 纬度" in one row, "column WKT" in the next)."""
+    names: Mapping[int, str] = field(default_factory=dict)
+
+    def long(self, index: int) -> str:
+        text, name = self.places.name(index), self.names.get(index)
+        return text if name is None else f"{text} (name {clipped(name)})"
 
     def where(self, index: int, prop: str) -> str:
         column = self.cells.get((index, prop)) or self.columns.get(prop)
-        return self.long[index] + (f"{self.joint}{column}" if column else f" ({prop})")
+        return self.long(index) + (f"{self.joint}{column}" if column else f" ({prop})")
 
     def located(self, problem: Problem) -> Problem:
         """The problem with its place and any features its reason names in the file's terms
@@ -48,27 +58,30 @@ class Locations:
         return replace(problem, reason=reason, where=self.where(problem.index, problem.property))
 
     def mention(self, found: re.Match[str]) -> str:
-        index = int(found.group(1))
-        return self.short[index] if index < len(self.short) else found.group(0)
+        return self.places.name(int(found.group(1)))
+
+    def chunk(
+        self, cells: Mapping[tuple[int, str], str], names: Mapping[int, str] | None = None
+    ) -> Locations:
+        """The same numbering and columns, with one chunk's own cells and names."""
+        return replace(self, cells=cells, names=names or {})
 
 
-def table_locations(
-    rows: Sequence[int], columns: Mapping[str, str], cells: Mapping[tuple[int, str], str]
-) -> Locations:
-    """Features read from spreadsheet rows (numbered as the spreadsheet shows them)."""
-    named = [f"row {row}" for row in rows]
-    return Locations(named, named, columns, cells=cells)
+def located(locations: Locations | None, problems: Iterable[Problem]) -> Iterator[Problem]:
+    """The problems placed (None: a GeoJSON file, whose features keep their array index)."""
+    return iter(problems) if locations is None else map(locations.located, problems)
 
 
-def vector_locations(names: Sequence[str | None], columns: Mapping[str, str]) -> Locations:
+def table_locations(first: int, columns: Mapping[str, str]) -> Locations:
+    """Features read from spreadsheet rows (numbered as the spreadsheet shows them: the
+    first feature is row `first`)."""
+    return Locations(Places("row", first), columns)
+
+
+def vector_locations(columns: Mapping[str, str]) -> Locations:
     """Features of a vector layer, counted from 1 in the layer's order (the row numbers of
     QGIS's attribute table), with the name they carry when they carry one."""
-    short = [f"feature {n}" for n in range(1, len(names) + 1)]
-    long = [
-        text if name is None else f"{text} (name {clipped(name)})"
-        for text, name in zip(short, names, strict=True)
-    ]
-    return Locations(short, long, columns, joint=", ")
+    return Locations(Places("feature", 1), columns, joint=", ")
 
 
 def clipped(name: str, length: int = 40) -> str:
@@ -76,15 +89,33 @@ def clipped(name: str, length: int = 40) -> str:
 
 
 @dataclass
-class Read:
-    """What a file gave: features (GeoJSON-like, what the stages take), how to name them
-    (None: as a GeoJSON array), the problems found in its cells, the features whose shape
-    those problems took away (so the kinds' own check does not call it missing as well), the
-    CRS the file declares and, when it declares none it should, why --crs is needed."""
+class Chunk:
+    """Consecutive features of a file, the first being feature `start`: GeoJSON-like (what
+    the stages take), the problems their reader found in their cells (placed already), the
+    features whose shape those problems took away (so the kinds' own check does not call it
+    missing as well), and how to name them (None: as a GeoJSON array)."""
 
+    start: int
     features: list[Any]
-    locations: Locations | None
+    locations: Locations | None = None
     problems: list[Problem] = field(default_factory=list)
     shapeless: set[int] = field(default_factory=set)
+
+
+@dataclass
+class Read:
+    """What a reader gives: its features a chunk at a time (`chunks` can be gone through
+    once), how many there are, how to name them, the CRS the file declares and, when it
+    declares none it should, why --crs is needed."""
+
+    chunks: Iterable[Chunk]
+    count: int
+    locations: Locations | None
     declared_srid: int | None = None
     undeclared: str | None = None
+
+
+def chunked(features: list[Any], size: int) -> Iterator[Chunk]:
+    """Features already in memory (a GeoJSON document) as chunks, each named as GeoJSON."""
+    for start in range(0, len(features), size):
+        yield Chunk(start, features[start : start + size])

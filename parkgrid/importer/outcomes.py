@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from sqlalchemy.exc import DBAPIError
+
+from parkgrid.importer.listing import Listing
 
 DETAIL_LENGTH = 200
 FEW = 5
 """How many features a problem about many names before it only counts the rest."""
+SHOWN = 1_000
+"""Problems a rejection prints (a file of a million bad rows must not print a million lines:
+the `--report` workbook lists them all)."""
 
 
 @dataclass(frozen=True)
@@ -31,25 +37,48 @@ class Problem:
         return f"{where}{self.property}: {self.reason}"
 
 
+def by_index(problem: Problem) -> int:
+    """Problems are listed by the feature they are about, the whole file's first."""
+    return -1 if problem.index is None else problem.index
+
+
 class ImportRejected(Exception):
     """The file was refused and nothing was written. `report`, when the import got as far as
     checking the features, lists every rejected row (and, for a dry run, what the rows that
-    passed would have done), for `--report` and the API."""
+    passed would have done), for `--report` and the API. `problems` is sorted by feature; a
+    Listing given is taken as sorted already (a stream's problems come in order)."""
 
-    def __init__(self, problems: Sequence[Problem], report: ImportReport | None = None) -> None:
-        self.problems = sorted(problems, key=lambda p: -1 if p.index is None else p.index)
+    def __init__(self, problems: Iterable[Problem], report: ImportReport | None = None) -> None:
+        self.problems: Sequence[Problem] = (
+            problems if isinstance(problems, Listing) else sorted(problems, key=by_index)
+        )
         self.report = report
         super().__init__(self.render())
 
     def render(self) -> str:
         count = len(self.problems)
         lines = [f"import rejected, nothing was changed ({count} {plural(count, 'problem')}):"]
-        return "\n".join(lines + [f"  {problem.render()}" for problem in self.problems])
+        lines += [f"  {problem.render()}" for problem in islice(self.problems, SHOWN)]
+        if count > SHOWN:
+            lines.append(f"  ... and {count - SHOWN} more (--report FILE.xlsx lists them all)")
+        return "\n".join(lines)
 
 
 def whole_file(prop: str, reason: str) -> ImportRejected:
     """A rejection for one problem with the file as a whole, not any one feature."""
     return ImportRejected([Problem(None, prop, reason)])
+
+
+@dataclass(frozen=True)
+class Places:
+    """How a format numbers its features, to name feature i without a list of names as long
+    as the file: "row 12" (a table's rows, the first feature's row `first`), "feature 3"."""
+
+    noun: str
+    first: int
+
+    def name(self, index: int) -> str:
+        return f"{self.noun} {self.first + index}"
 
 
 @dataclass(frozen=True)
@@ -94,8 +123,8 @@ class ImportReport:
     """What an import did (or, for a dry run, would do): the counts, and the rows behind
     them so a reviewer can check them before anyone commits to the file. `rejected` holds
     every problem, one per rejected row where the rejection names rows only in part (it then
-    also keeps the summary); `places` names feature i as the file's format does (empty: its
-    index in a GeoJSON `features` array)."""
+    also keeps the summary); `places` names feature i as the file's format does (None: its
+    index in a GeoJSON `features` array). The lists may be as long as the file: see Listing."""
 
     kind: str
     inserted: int
@@ -104,19 +133,19 @@ class ImportReport:
     grid_changes: int
     outside_parks: int = 0
     dry_run: bool = False
-    new: tuple[Row, ...] = ()
-    changed: tuple[Changed, ...] = ()
-    kept: tuple[Row, ...] = ()
-    moves: tuple[Move, ...] = ()
-    rejected: tuple[Problem, ...] = ()
-    places: tuple[str, ...] = ()
+    new: Sequence[Row] = ()
+    changed: Sequence[Changed] = ()
+    kept: Sequence[Row] = ()
+    moves: Sequence[Move] = ()
+    rejected: Sequence[Problem] = ()
+    places: Places | None = None
 
     @property
     def written(self) -> bool:
         return not self.dry_run and not self.rejected
 
     def place(self, index: int) -> str:
-        return self.places[index] if index < len(self.places) else f"features[{index}]"
+        return f"features[{index}]" if self.places is None else self.places.name(index)
 
     def __str__(self) -> str:
         if self.dry_run:
@@ -135,7 +164,7 @@ class ImportReport:
             f" {moved} {plural(moved, 'enterprise')} would change grid"
         )
         if self.rejected:
-            rows = len({p.index for p in self.rejected if p.index is not None})
+            rows = rows_named(self.rejected)
             text += "; the import would be refused" + (
                 f" ({rows} rejected {plural(rows, 'row')})" if rows else ""
             )
@@ -151,6 +180,15 @@ class ImportReport:
         return f"; {count} {noun} {verb(count)} {where}"
 
 
+def rows_named(problems: Iterable[Problem]) -> int:
+    """How many rows the problems name (sorted by row, so counted as they go by)."""
+    count, last = 0, None
+    for problem in problems:
+        if problem.index is not None and problem.index != last:
+            count, last = count + 1, problem.index
+    return count
+
+
 def plural(count: int, noun: str) -> str:
     return noun if count == 1 else f"{noun}s"
 
@@ -159,9 +197,9 @@ def verb(count: int) -> str:
     return "lies" if count == 1 else "lie"
 
 
-def listed(labels: Sequence[str]) -> str:
-    """The first few, then how many more."""
-    rest = len(labels) - FEW
+def listed(labels: Sequence[str], count: int | None = None) -> str:
+    """The first few, then how many more (of `count`, when only the first few are given)."""
+    rest = (len(labels) if count is None else count) - FEW
     return ", ".join(labels[:FEW]) + (f" and {rest} more" if rest > 0 else "")
 
 

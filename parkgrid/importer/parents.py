@@ -21,14 +21,21 @@ class Parent:
     boundary: BaseGeometry
 
 
-def resolve_parents(conn: Connection, kind: Kind, parsed: list[Parsed]) -> list[Problem]:
-    """Set each item's `parent_id`; the problems of parents unknown or far away."""
+def resolve_parents(
+    conn: Connection, kind: Kind, parsed: list[Parsed], known: dict[str, Parent | None]
+) -> list[Problem]:
+    """Set each item's `parent_id`; the problems of parents unknown or far away. `known`
+    keeps the parents looked up (None: no such code) for the file's later chunks: a file
+    names few parents, many times."""
     if kind.parent is None:
         return []
     prop, problems = kind.parent, []
-    known = parents(conn, TABLES[prop], {item.values.get(prop) for item in parsed})
+    wanted = {code for item in parsed if (code := item.values.get(prop)) is not None}
+    wanted -= known.keys()
+    found = parents(conn, TABLES[prop], wanted)
+    known.update({code: found.get(code) for code in wanted})
     for item in (item for item in parsed if prop in item.values):
-        problems += adopt(prop, item, known.get(item.values[prop]))
+        problems += adopt(prop, item, known[item.values[prop]])
     return problems
 
 

@@ -13,16 +13,15 @@ two offices digitised the same edge pass. A grid is measured against its zone's 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from geo.shape import to_ewkb
 from geo.sql import area_sqm, geometry_from, perimeter_m
+from parkgrid.importer.batches import batches, ewkb
 from parkgrid.importer.kinds import Kind, Parsed, label
-from parkgrid.importer.outcomes import Problem, listed, plural, verb
-from parkgrid.importer.progress import batches, tracked
+from parkgrid.importer.outcomes import FEW, Problem, listed, plural, verb
 
 LEAK_TOLERANCE_M = 5.0
 """Metres, averaged along its edge, a zone or grid may stray outside its park (the API's)."""
@@ -67,8 +66,8 @@ def outside_parks(
         return []
     wanted = [item for item in parsed if placeable(kind, item) and item.index not in skip]
     found: list[Outside] = []
-    for chunk in tracked(list(batches(wanted)), f"placing {kind.name}", len(wanted)):
-        found += outside_in(conn, kind, chunk)
+    for batch in batches(wanted):
+        found += outside_in(conn, kind, batch)
     return found
 
 
@@ -80,7 +79,7 @@ def placeable(kind: Kind, item: Parsed) -> bool:
 def outside_in(conn: Connection, kind: Kind, chunk: Sequence[Parsed]) -> list[Outside]:
     by_index = {item.index: item for item in chunk}
     params = {
-        "geoms": [to_ewkb(item.values["geometry"]) for item in chunk],
+        "geoms": ewkb([item.values["geometry"] for item in chunk]),
         "parents": [item.values.get("parent_id") for item in chunk],
         "positions": list(by_index),
     }
@@ -99,19 +98,33 @@ def leak(outside: float, perimeter: float, park: str) -> str:
     return f"{outside:,.0f} m² outside park {park}, at most {allowed:,.0f} m² allowed"
 
 
-def outside_problem(kind: Kind, outside: list[Outside], placed: int) -> Problem:
-    """One line for them all: how many, the first few named, and how to import them anyway."""
-    count = len(outside)
-    names = listed([label(kind, o.item) + (f" ({o.detail})" if o.detail else "") for o in outside])
-    where = (
-        "outside every park"
-        if kind.parent is None
-        else f"partly outside their park (by more than {LEAK_TOLERANCE_M:g} m along the edge)"
-    )
-    noun = plural(placed, kind.name.removesuffix("s"))
-    return Problem(
-        None,
-        "parks",
-        f"{count} of {placed} {noun} {verb(count)} {where}: {names};"
-        " --allow-outside imports them anyway (a park still to come)",
-    )
+@dataclass
+class Outsiders:
+    """The features outside the parks over the whole file: how many, the first few named."""
+
+    kind: Kind
+    count: int = 0
+    labels: list[str] = field(default_factory=list)
+
+    def add(self, outside: list[Outside]) -> None:
+        self.count += len(outside)
+        for found in outside[: FEW - len(self.labels)]:
+            detail = f" ({found.detail})" if found.detail else ""
+            self.labels.append(label(self.kind, found.item) + detail)
+
+    def problem(self, placed: int) -> Problem:
+        """One line for them all: how many of the `placed` features, the first few named, and
+        how to import them anyway."""
+        kind, count = self.kind, self.count
+        where = (
+            "outside every park"
+            if kind.parent is None
+            else f"partly outside their park (by more than {LEAK_TOLERANCE_M:g} m along the edge)"
+        )
+        noun = plural(placed, kind.name.removesuffix("s"))
+        return Problem(
+            None,
+            "parks",
+            f"{count} of {placed} {noun} {verb(count)} {where}: {listed(self.labels, count)};"
+            " --allow-outside imports them anyway (a park still to come)",
+        )

@@ -9,12 +9,12 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from geo import validate
-from geo.shape import as_multipolygon, from_wkb, to_ewkb
+from geo.shape import as_multipolygon, from_wkb
 from geo.sql import transformed
 from geo.srid import STORAGE_SRID, parse_crs
+from parkgrid.importer.batches import batches, ewkb
 from parkgrid.importer.kinds import Parsed
 from parkgrid.importer.outcomes import Problem, database_reason, whole_file
-from parkgrid.importer.progress import batches, tracked
 
 TRANSFORM = sa.text(
     f"SELECT ST_AsEWKB({transformed('ST_GeomFromEWKB(t.g)')})"
@@ -54,9 +54,9 @@ def reproject(conn: Connection, parsed: list[Parsed], srid: int) -> list[Problem
         return []
     located = [item for item in parsed if "geometry" in item.values]
     problems: list[Problem] = []
-    for chunk in tracked(list(batches(located)), f"transforming from EPSG:{srid}", len(located)):
-        results = transform_chunk(conn, [item.values["geometry"] for item in chunk], srid)
-        for item, result in zip(chunk, results, strict=True):
+    for batch in batches(located):
+        results = transform_chunk(conn, [item.values["geometry"] for item in batch], srid)
+        for item, result in zip(batch, results, strict=True):
             problems += accept_transformed(item, result)
     return problems
 
@@ -73,7 +73,7 @@ def transform_chunk(conn: Connection, shapes: list[BaseGeometry], srid: int) -> 
 
 
 def transform_many(conn: Connection, shapes: list[BaseGeometry], srid: int) -> list[bytes]:
-    geoms = [to_ewkb(shape, srid) for shape in shapes]
+    geoms = ewkb(shapes, srid)
     return [bytes(row) for row in conn.execute(TRANSFORM, {"geoms": geoms, "srid": srid}).scalars()]
 
 

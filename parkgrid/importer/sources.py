@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import math
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from parkgrid.importer.batches import CHUNK_SIZE
 from parkgrid.importer.features import read_document
 from parkgrid.importer.kinds import Kind
-from parkgrid.importer.locations import Read
+from parkgrid.importer.locations import Chunk, Locations, Read, chunked
 from parkgrid.importer.options import ReadOptions
-from parkgrid.importer.outcomes import ImportRejected, ImportReport, whole_file
+from parkgrid.importer.outcomes import Places, whole_file
 from parkgrid.importer.reproject import chosen_srid
 
 if TYPE_CHECKING:
@@ -48,59 +49,37 @@ SUPPORTED = "GeoJSON, Shapefile, GeoPackage, KML/KMZ, FlatGeobuf, CSV or XLSX"
 
 @dataclass(frozen=True)
 class Opened:
-    """The features ready for the stages, their CRS, and how to name them to the office."""
+    """The file's features ready for the stages, a chunk at a time (once through), how many
+    there are, their CRS, and how to name them to the office (None: as a GeoJSON array)."""
 
-    features: list[Any]
+    chunks: Iterable[Chunk]
+    count: int
     srid: int
-    read: Read
+    locations: Locations | None
 
-    def placed(self, report: ImportReport) -> ImportReport:
-        """The report with features named as the file's format names them."""
-        locations = self.read.locations
-        if locations is None:
-            return report
-        rejected = tuple(locations.located(problem) for problem in report.rejected)
-        return replace(report, places=tuple(locations.short), rejected=rejected)
-
-    def located(self, rejection: ImportRejected) -> ImportRejected:
-        """The rejection (and its report) with problems named as the office finds them."""
-        locations = self.read.locations
-        if locations is None:
-            return rejection
-        report = None if rejection.report is None else self.placed(rejection.report)
-        return ImportRejected([locations.located(p) for p in rejection.problems], report)
+    @property
+    def places(self) -> Places | None:
+        return None if self.locations is None else self.locations.places
 
 
-def open_source(path: Path, kind: Kind, crs: str | None, options: ReadOptions) -> Opened:
-    """The file read and its CRS settled, or ImportRejected. Problems in its cells are
-    reported with the kinds' own checks of every feature, all at once."""
+def open_source(
+    path: Path, kind: Kind, crs: str | None, options: ReadOptions, size: int = CHUNK_SIZE
+) -> Opened:
+    """The file opened and its CRS settled, or ImportRejected. Its features are read `size`
+    at a time as the import goes through them; problems in their cells come with them."""
     fmt = format_of(path)
     stray = [flag for flag in options.given() if flag not in OPTIONS[fmt]]
     if stray:
         raise whole_file("options", f"{', '.join(stray)} cannot apply to {NAMES[fmt]}")
-    read = reader(fmt)(path, fmt, kind, options)
+    read = reader(fmt)(path, fmt, kind, options, size)
     if crs is None and read.undeclared is not None:
         raise whole_file("crs", read.undeclared)
     srid = chosen_srid(crs, read.declared_srid)
-    features = read.features
+    chunks = read.chunks
     if options.datum is not None:
         require_geographic(srid, options.datum)
-        features = on_wgs84(features, options.datum)
-    if read.problems:
-        raise with_kind_checks(kind, read)
-    return Opened(features, srid, read)
-
-
-def with_kind_checks(kind: Kind, read: Read) -> ImportRejected:
-    """The reader's problems with those the kinds find in the same features (less a shape
-    the reader already refused being called missing), named as the office finds them."""
-    from parkgrid.importer.features import read_all
-
-    _, more = read_all(kind, read.features)
-    more = [p for p in more if not (p.property == "geometry" and p.index in read.shapeless)]
-    locations = read.locations
-    problems = read.problems + more
-    return ImportRejected(problems if locations is None else list(map(locations.located, problems)))
+        chunks = on_wgs84(chunks, options.datum)
+    return Opened(chunks, read.count, srid, read.locations)
 
 
 def format_of(path: Path) -> str:
@@ -143,7 +122,7 @@ def zipped(path: Path) -> str:
     raise whole_file("file", "is a zip holding no .shp, .kml or workbook")
 
 
-Reader = Callable[[Path, str, Kind, ReadOptions], Read]
+Reader = Callable[[Path, str, Kind, ReadOptions, int], Read]
 
 
 def reader(fmt: str) -> Reader:
@@ -156,14 +135,16 @@ def reader(fmt: str) -> Reader:
     return read_vector
 
 
-def read_geojson(path: Path, fmt: str, kind: Kind, options: ReadOptions) -> Read:
+def read_geojson(path: Path, fmt: str, kind: Kind, options: ReadOptions, size: int) -> Read:
     """GeoJSON keeps its own strict reader (open rings and NaN refused before Shapely could
-    repair them) and its messages, naming features by their index in the array."""
+    repair them) and its messages, naming features by their index in the array. The document
+    is parsed whole (JSON has no rows to stream by); its features are checked by the chunk."""
     document = read_document(path)
-    return Read(document.features, None, declared_srid=document.declared_srid)
+    features = document.features
+    return Read(chunked(features, size), len(features), None, document.declared_srid)
 
 
-def read_table(path: Path, fmt: str, kind: Kind, options: ReadOptions) -> Read:
+def read_table(path: Path, fmt: str, kind: Kind, options: ReadOptions, size: int) -> Read:
     from parkgrid.importer.tables import from_sheet, read_csv, read_xlsx
 
     if fmt == "csv":
@@ -172,7 +153,7 @@ def read_table(path: Path, fmt: str, kind: Kind, options: ReadOptions) -> Read:
         if path.suffix.lower() not in (".xlsx", ".xlsm"):  # calamine goes by the name
             raise whole_file("file", "is a workbook: name it .xlsx")
         sheet = read_xlsx(path, options.sheet)
-    return from_sheet(sheet, kind, options)
+    return from_sheet(sheet, kind, options, size)
 
 
 def require_geographic(srid: int, datum: Datum) -> None:
@@ -193,21 +174,22 @@ def require_geographic(srid: int, datum: Datum) -> None:
         raise whole_file("datum", reason)
 
 
-def on_wgs84(features: list[Any], datum: Datum) -> list[Any]:
+def on_wgs84(chunks: Iterable[Chunk], datum: Datum) -> Iterator[Chunk]:
     """Every position of every feature moved off the datum, before anything reads it.
     Positions are moved as given (a malformed one is left for the kinds to refuse), and equal
     positions stay equal, so a closed ring stays closed."""
     from geo.datum import to_wgs84
 
     move = to_wgs84(datum)
-    moved = []
-    for feature in features:
-        geometry = feature.get("geometry") if isinstance(feature, dict) else None
-        if isinstance(geometry, dict) and "coordinates" in geometry:
-            shifted = {**geometry, "coordinates": positions(geometry["coordinates"], move)}
-            feature = {**feature, "geometry": shifted}
-        moved.append(feature)
-    return moved
+    for chunk in chunks:
+        moved = []
+        for feature in chunk.features:
+            geometry = feature.get("geometry") if isinstance(feature, dict) else None
+            if isinstance(geometry, dict) and "coordinates" in geometry:
+                shifted = {**geometry, "coordinates": positions(geometry["coordinates"], move)}
+                feature = {**feature, "geometry": shifted}
+            moved.append(feature)
+        yield replace(chunk, features=moved)
 
 
 def positions(value: Any, move: Callable[[float, float], tuple[float, float]]) -> Any:

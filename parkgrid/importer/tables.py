@@ -7,14 +7,18 @@ grid's name merged down over its enterprises), empty rows separating lists, note
 data and repeated headers. Each would be read as something it is not (a row without its
 grid, a note as an enterprise), so each is refused, naming the row and column as the
 spreadsheet shows them (the header is row 1 when it is the first row), and nothing is
-written. A file that passes is read exactly: the header row, then every row below it."""
+written. A file that passes is read exactly: the header row, then every row below it.
+
+Why twice through the rows: whether the sheet's shape is right (an empty row between rows of
+data, a column of values nobody named) is known only at its end, and must be said before any
+row is; so a first pass surveys the sheet keeping only what the checks need, and a second
+reads the rows as features a chunk at a time. Neither holds the sheet in memory."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +35,10 @@ from shapely.errors import GEOSException
 from shapely.geometry import mapping
 
 from parkgrid.importer.columns import Layout, header_text, layout, number, readable, text
+from parkgrid.importer.csvfile import Rows, csv_rows
 from parkgrid.importer.kinds import Kind
-from parkgrid.importer.locations import Read, table_locations
+from parkgrid.importer.listing import Listing
+from parkgrid.importer.locations import Chunk, Locations, Read, table_locations
 from parkgrid.importer.options import ReadOptions
 from parkgrid.importer.outcomes import ImportRejected, Problem, whole_file
 
@@ -44,10 +50,39 @@ SHAPE = ("lon", "lat", "wkt")
 @dataclass(frozen=True)
 class Sheet:
     """Every row from the top of the sheet, cells from column A (as the office numbers them:
-    rows[0] is row 1), and the merged ranges (0-based (row, column) corners)."""
+    the first row is row 1), each time `rows` is called; and the merged ranges (0-based
+    (row, column) corners)."""
 
-    rows: list[list[Cell]]
+    rows: Rows
     merged: list[Merged] = field(default_factory=list)
+
+
+@dataclass
+class Survey:
+    """What the checks of a sheet's shape need, from one pass over it: the first and last
+    rows holding anything (0-based), how wide the rows between are, the header, the columns
+    holding a value below it (`widest`: of the rows below it), and the empty rows between
+    rows of data (as numbered)."""
+
+    top: int = -1
+    bottom: int = -1
+    width: int = 0
+    header: list[Cell] = field(default_factory=list)
+    holding: set[int] = field(default_factory=set)
+    widest: int = 0
+    gaps: Listing[int] = field(default_factory=Listing)
+
+    def add(self, position: int, row: list[Cell], gap: range, wide: int) -> None:
+        """A filled row, after the empty rows numbered `gap` (`wide`: the widest of them)."""
+        if self.top < 0:
+            self.top, self.header, self.width = position, row, len(row)
+        else:
+            self.gaps.extend(gap)
+            self.width = max(self.width, wide, len(row))
+            self.widest = max(self.widest, len(row))
+            if len(self.holding) < self.widest:  # once every column holds a value, no more
+                self.holding.update(n for n, cell in enumerate(row) if not blank(cell))
+        self.bottom = position
 
 
 def blank(cell: Cell) -> bool:
@@ -64,33 +99,69 @@ def letter(column: int) -> str:
     return name
 
 
-def from_sheet(sheet: Sheet, kind: Kind, options: ReadOptions) -> Read:
-    """The sheet's rows as features, or ImportRejected for its shape: merged cells, empty
-    rows between rows of data, and column problems (see importer.columns), all at once."""
-    used = [n for n, row in enumerate(sheet.rows) if filled(row)]
-    if not used:
+def surveyed(rows: Iterator[list[Cell]]) -> Survey:
+    """The sheet surveyed in one pass (empty rows come in runs: a run is where it starts)."""
+    survey, empty_from, wide = Survey(), -1, 0
+    for position, row in enumerate(rows):
+        if filled(row):
+            gap = range(empty_from + 1, position + 1) if empty_from >= 0 else range(0)
+            survey.add(position, row, gap, wide)
+            empty_from, wide = -1, 0
+        elif survey.top >= 0:
+            empty_from = position if empty_from < 0 else empty_from
+            wide = max(wide, len(row))
+    return survey
+
+
+def from_sheet(sheet: Sheet, kind: Kind, options: ReadOptions, size: int) -> Read:
+    """The sheet's rows as features, `size` to a chunk, or ImportRejected for its shape:
+    merged cells, empty rows between rows of data, and column problems (see
+    importer.columns), all at once."""
+    survey = surveyed(sheet.rows())
+    if survey.top < 0:
         raise whole_file("file", "holds no rows: is it the right file, or the right sheet?")
-    top, bottom = used[0], used[-1]
-    width = max(len(row) for row in sheet.rows[top : bottom + 1])
-    rows = [row + [None] * (width - len(row)) for row in sheet.rows[top : bottom + 1]]
-    headers = [header_text(cell) for cell in rows[0]]
-    body = rows[1:]
-    problems = merged_problems(sheet.merged) + empty_rows(body, top + 2)
+    top, width = survey.top, survey.width
+    headers = [header_text(cell) for cell in padded(survey.header, width)]
+    problems = Listing(chain(merged_problems(sheet.merged), empty_rows(survey.gaps)))
 
     def namer(column: int) -> str:
         header = headers[column]
         return f"row {top + 1} column {letter(column)}" + (f" ({header})" if header else "")
 
-    def holds(column: int) -> bool:
-        return any(not blank(row[column]) for row in body)
-
     try:
-        found = layout(kind, headers, options.columns, holds, namer, coordinates=True)
+        found = layout(kind, headers, options.columns, survey.holding.__contains__, namer,
+                       coordinates=True)  # fmt: skip
     except ImportRejected as rejected:
-        raise ImportRejected(problems + rejected.problems) from None
+        problems.extend(rejected.problems)
+        raise ImportRejected(problems) from None
     if problems:
         raise ImportRejected(problems)
-    return features_of(kind, body, top + 2, headers, found)
+    column = {prop: f"column {headers[found.positions[prop]]}" for prop in found.positions}
+    locations = table_locations(top + 2, column)
+    body = Body(sheet, top, survey.bottom, width)
+    chunks = features_of(kind, body, found, locations, size)
+    return Read(chunks, survey.bottom - top, locations)
+
+
+@dataclass(frozen=True)
+class Body:
+    """The rows below the header down to the last holding anything, padded to one width."""
+
+    sheet: Sheet
+    top: int
+    bottom: int
+    width: int
+
+    def __iter__(self) -> Iterator[list[Cell]]:
+        for position, row in enumerate(self.sheet.rows()):
+            if position > self.bottom:
+                break
+            if position > self.top:
+                yield padded(row, self.width)
+
+
+def padded(row: list[Cell], width: int) -> list[Cell]:
+    return row + [None] * (width - len(row)) if len(row) < width else row
 
 
 def merged_problems(merged: Sequence[Merged]) -> list[Problem]:
@@ -105,37 +176,50 @@ def merged_problems(merged: Sequence[Merged]) -> list[Problem]:
     return problems
 
 
-def empty_rows(body: list[list[Cell]], first: int) -> list[Problem]:
-    """Empty rows between rows of data (trailing ones are already cut): an empty row often
-    separates a second list, or notes, from the first."""
-    return [
-        Problem(None, "file", "is empty, between rows of data: delete it (or, if what follows"
-                " is another list or notes, move them to their own sheet)", where=f"row {n}")
-        for n, row in enumerate(body, start=first) if not filled(row)
-    ]  # fmt: skip
+def empty_rows(numbers: Listing[int]) -> Iterator[Problem]:
+    """Empty rows between rows of data (trailing ones are not): an empty row often separates
+    a second list, or notes, from the first."""
+    for row in numbers:
+        yield Problem(None, "file", "is empty, between rows of data: delete it (or, if what"
+                      " follows is another list or notes, move them to their own sheet)",
+                      where=f"row {row}")  # fmt: skip
 
 
 def features_of(
-    kind: Kind, body: list[list[Cell]], first: int, headers: list[str], found: Layout
-) -> Read:
+    kind: Kind, body: Body, found: Layout, locations: Locations, size: int
+) -> Iterator[Chunk]:
     props = [prop for prop in readable(kind, coordinates=False) if found.has(prop)]
-    column = {prop: f"column {headers[found.positions[prop]]}" for prop in found.positions}
-    rows = list(range(first, first + len(body)))
-    features, problems, shapeless, cells = [], [], set(), {}
-    for index, (number_, row) in enumerate(zip(rows, body, strict=True)):
-        properties: dict[str, Any] = {}
-        for prop in props:
-            try:
-                properties[prop] = text(row[found.positions[prop]])
-            except ValueError as exc:
-                problems.append(Problem(index, prop, str(exc), f"row {number_} {column[prop]}"))
-        geometry, cells[(index, "geometry")], failure = shape(row, found, column)
-        if failure is not None:
-            prop, where, reason = failure
-            problems.append(Problem(index, prop, reason, f"row {number_} {where}"))
-            shapeless.add(index)
-        features.append({"type": "Feature", "properties": properties, "geometry": geometry})
-    return Read(features, table_locations(rows, column, cells), problems, shapeless)
+    chunk, cells = Chunk(0, []), dict[tuple[int, str], str]()
+    for index, row in enumerate(body):
+        if len(chunk.features) == size:
+            chunk.locations = locations.chunk(cells)
+            yield chunk
+            chunk, cells = Chunk(index, []), {}
+        chunk.features.append(row_feature(index, row, props, found, locations, chunk, cells))
+    if chunk.features:
+        chunk.locations = locations.chunk(cells)
+        yield chunk
+
+
+def row_feature(
+    index: int, row: list[Cell], props: list[str], found: Layout, locations: Locations,
+    chunk: Chunk, cells: dict[tuple[int, str], str],
+) -> dict[str, Any]:  # fmt: skip
+    """One row as a feature; its cells' problems go to its chunk, where its shape was read
+    to `cells`."""
+    place, column = locations.places.name(index), locations.columns
+    properties: dict[str, Any] = {}
+    for prop in props:
+        try:
+            properties[prop] = text(row[found.positions[prop]])
+        except ValueError as exc:
+            chunk.problems.append(Problem(index, prop, str(exc), f"{place} {column[prop]}"))
+    geometry, cells[(index, "geometry")], failure = shape(row, found, column)
+    if failure is not None:
+        prop, where, reason = failure
+        chunk.problems.append(Problem(index, prop, reason, f"{place} {where}"))
+        chunk.shapeless.add(index)
+    return {"type": "Feature", "properties": properties, "geometry": geometry}
 
 
 Failure = tuple[str, str, str]
@@ -143,7 +227,7 @@ Failure = tuple[str, str, str]
 
 
 def shape(
-    row: list[Cell], found: Layout, column: dict[str, str]
+    row: list[Cell], found: Layout, column: Mapping[str, str]
 ) -> tuple[dict[str, Any] | None, str, Failure | None]:
     """The row's shape as GeoJSON (None: not given), where it is read ("columns 经度, 纬度",
     "column WKT"), and why it is refused if it is."""
@@ -186,15 +270,7 @@ def from_wkt(value: Cell) -> tuple[dict[str, Any] | None, str | None]:
 
 def read_csv(path: Path, encoding: str | None) -> Sheet:
     """A CSV's records (each a row, as a spreadsheet opening it numbers them)."""
-    content = decoded(read_bytes(path), encoding).removeprefix("\ufeff")
-    try:
-        dialect: Any = csv.Sniffer().sniff(content[:4096].partition("\n")[0], ",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        return Sheet([list(row) for row in csv.reader(io.StringIO(content, newline=""), dialect)])
-    except csv.Error as exc:
-        raise whole_file("file", f"is not a readable CSV: {exc}") from exc
+    return Sheet(csv_rows(path, encoding))
 
 
 def read_xlsx(path: Path, wanted: str | None) -> Sheet:
@@ -211,12 +287,11 @@ def read_xlsx(path: Path, wanted: str | None) -> Sheet:
                 raise whole_file("sheet", f"there is no sheet {wanted!r} (there are: {shown})")
             return sheet_of(workbook.get_sheet_by_name(wanted))
         names = [meta.name for meta in workbook.sheets_metadata if shown_worksheet(meta)]
-        sheets = {name: sheet_of(workbook.get_sheet_by_name(name)) for name in names}
-    full = [name for name, sheet in sheets.items() if any(map(filled, sheet.rows))]
-    if len(full) != 1:
-        reason = f"several sheets hold data ({', '.join(full)}): choose one with --sheet"
-        raise whole_file("sheet", reason if full else "no visible sheet holds data")
-    return sheets[full[0]]
+        full = [name for name in names if holds_data(workbook.get_sheet_by_name(name))]
+        if len(full) != 1:
+            reason = f"several sheets hold data ({', '.join(full)}): choose one with --sheet"
+            raise whole_file("sheet", reason if full else "no visible sheet holds data")
+        return sheet_of(workbook.get_sheet_by_name(full[0]))
 
 
 def filled(row: list[Cell]) -> bool:
@@ -227,41 +302,17 @@ def shown_worksheet(meta: SheetMetadata) -> bool:
     return meta.typ == SheetTypeEnum.WorkSheet and meta.visible == SheetVisibleEnum.Visible
 
 
+def holds_data(sheet: CalamineSheet) -> bool:
+    return any(map(filled, sheet.iter_rows()))
+
+
 def sheet_of(sheet: CalamineSheet) -> Sheet:
-    rows: list[list[Cell]] = [list(row) for row in sheet.to_python(skip_empty_area=False)]
+    """Rows as the office numbers them: calamine's rows start at row 1 but its cells at the
+    first column holding anything, so each row is shifted back to column A."""
+    shift = [None] * (sheet.start[1] if sheet.start else 0)
+
+    def rows() -> Iterator[list[Cell]]:
+        for row in sheet.iter_rows():
+            yield [*shift, *row]
+
     return Sheet(rows, list(sheet.merged_cell_ranges or []))
-
-
-def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise whole_file("file", f"cannot be read: {exc.strerror}") from exc
-
-
-def decoded(data: bytes, encoding: str | None) -> str:
-    """As `encoding` says; else UTF-8 (a byte-order mark or none), else GB18030 (which reads
-    GBK, what Excel saves a CSV in on Chinese Windows); else refused, naming the line."""
-    if encoding is not None:
-        try:
-            return data.decode(encoding)
-        except LookupError as exc:
-            reason = f"{encoding!r} is not an encoding Python knows (GBK, UTF-8...)"
-            raise whole_file("encoding", reason) from exc
-        except UnicodeDecodeError as exc:
-            raise whole_file("encoding", f"the file is not {encoding}: {at(data, exc)}") from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if data.startswith(b"\xef\xbb\xbf"):
-            raise whole_file("encoding", f"marked UTF-8 but is not: {at(data, exc)}") from exc
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        reason = f"is neither UTF-8 nor GBK ({at(data, exc)}): give its encoding with --encoding"
-        raise whole_file("encoding", reason) from exc
-
-
-def at(data: bytes, exc: UnicodeDecodeError) -> str:
-    line = data[: exc.start].count(b"\n") + 1
-    return f"byte {data[exc.start]:#04x} on line {line} cannot be decoded"

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from shapely.geometry import mapping
 
 from parkgrid.importer.columns import layout, present, readable, text
 from parkgrid.importer.kinds import Kind
-from parkgrid.importer.locations import Read, vector_locations
+from parkgrid.importer.locations import Chunk, Locations, Read, vector_locations
 from parkgrid.importer.options import ReadOptions
 from parkgrid.importer.outcomes import Problem, whole_file
 
@@ -43,46 +45,109 @@ NO_CRS_HINT = (
 )
 
 
-def read_vector(path: Path, fmt: str, kind: Kind, options: ReadOptions) -> Read:
-    """The features of the file's layer (--layer: which, when it has several), with the CRS
-    it states, or ImportRejected."""
+def read_vector(path: Path, fmt: str, kind: Kind, options: ReadOptions, size: int) -> Read:
+    """The features of the file's layer (--layer: which, when it has several), `size` to a
+    chunk, with the CRS it states, or ImportRejected."""
     target, layer = dataset(path, fmt, options.layer)
     if fmt == "kml":
         refuse_unkept_names(path)
     encoding = options.encoding
     if fmt == "shapefile" and encoding is None:
         encoding = shapefile_encoding(target)
-    info = guarded(lambda: pyogrio.read_info(target, layer=layer, encoding=encoding), encoding)
-    meta, _, shapes, values = guarded(
-        lambda: pyogrio.raw.read(target, layer=layer, encoding=encoding), encoding
-    )
-    fields = [str(name) for name in meta["fields"]]
+    info = guarded(lambda: pyogrio.read_info(target, layer=layer, encoding=encoding,
+                                             force_feature_count=True), encoding)  # fmt: skip
+    count = int(info["features"])
+    source = Layer(target, layer, encoding, count, size, whole=fmt == "kml" or count <= size)
+    fields = [str(name) for name in info["fields"]]
     kept = [n for n, name in enumerate(fields) if fmt != "kml" or name not in KML_STRUCTURE]
     headers = [fields[n] for n in kept]
-    cells = [[plain(value) for value in values[n].tolist()] for n in kept]
+    holding = source.holding(kept)
 
-    def holds(column: int) -> bool:
-        return any(map(present, cells[column]))
+    def namer(column: int) -> str:
+        return f"field {headers[column]}"
 
-    found = layout(kind, headers, options.columns, holds, lambda n: f"field {headers[n]}", False)
+    found = layout(kind, headers, options.columns, holding.__contains__, namer, False)
     props = [prop for prop in readable(kind, coordinates=False) if found.has(prop)]
-    features: list[dict[str, Any]] = []
-    problems: list[Problem] = []
-    for index, shape in enumerate(shapely.from_wkb(shapes) if len(shapes) else []):
-        properties: dict[str, Any] = {}
-        for prop in props:
-            try:
-                properties[prop] = text(cells[found.positions[prop]][index])
-            except ValueError as exc:
-                problems.append(Problem(index, prop, str(exc)))
-        geometry = None if shape is None else mapping(shape)
-        features.append({"type": "Feature", "properties": properties, "geometry": geometry})
-    names = [feature["properties"].get("name") for feature in features]
     where = {prop: f"field {headers[found.positions[prop]]}" for prop in props}
     where["geometry"] = "geometry"
     declared, undeclared = crs_of(info.get("crs"), fmt)
-    locations = vector_locations([n if isinstance(n, str) else None for n in names], where)
-    return Read(features, locations, problems, set(), declared, undeclared)
+    locations = vector_locations(where)
+    fields_of = {prop: kept[found.positions[prop]] for prop in props}
+    return Read(features_of(source, fields_of, locations), count, locations, declared, undeclared)
+
+
+@dataclass
+class Layer:
+    """A layer of `count` features read `size` at a time (GDAL skips to a feature cheaply in
+    a Shapefile, GeoPackage or FlatGeobuf), or `whole` in one read (a layer no larger than a
+    chunk, or KML, which GDAL would parse from the top for every chunk)."""
+
+    target: str
+    layer: str | None
+    encoding: str | None
+    count: int
+    size: int
+    whole: bool
+    everything: tuple[Any, Any] | None = None
+
+    def batches(self, shaped: bool) -> Iterator[tuple[int, Any, Any]]:
+        """(first feature, shapes as WKB, values by field) of each batch; `shaped`: with
+        the shapes (a whole layer is read once, with them, and kept)."""
+        if self.whole:
+            if self.everything is None:
+                self.everything = self.read(True, 0, None)
+            yield 0, *self.everything
+            return
+        for start in range(0, self.count, self.size):
+            yield start, *self.read(shaped, start, self.size)
+
+    def read(self, shaped: bool, skip: int, most: int | None) -> tuple[Any, Any]:
+        def read() -> Any:
+            return pyogrio.raw.read(
+                self.target, layer=self.layer, encoding=self.encoding, read_geometry=shaped,
+                skip_features=skip, max_features=most,
+            )  # fmt: skip
+
+        _, _, shapes, values = guarded(read, self.encoding)
+        return shapes, values
+
+    def holding(self, kept: list[int]) -> set[int]:
+        """The positions in `kept` of the fields holding a value in some feature."""
+        found: set[int] = set()
+        for _, _, values in self.batches(shaped=False):
+            found.update(n for n, field in enumerate(kept) if n not in found
+                         and any(present(plain(v)) for v in values[field].tolist()))  # fmt: skip
+        return found
+
+
+def features_of(layer: Layer, fields: dict[str, int], locations: Locations) -> Iterator[Chunk]:
+    """The layer's features, a batch to a chunk: shapes (WKB) and values turned into
+    GeoJSON-like features a chunk at a time."""
+    for start, shapes, values in layer.batches(shaped=True):
+        for first in range(0, len(shapes), layer.size):
+            stop = min(first + layer.size, len(shapes))
+            given = {prop: values[field][first:stop].tolist() for prop, field in fields.items()}
+            yield chunk_of(start + first, shapes[first:stop], given, locations)
+
+
+def chunk_of(start: int, shapes: Any, given: dict[str, list[Any]], locations: Locations) -> Chunk:
+    chunk = Chunk(start, [])
+    names: dict[int, str] = {}
+    for offset, shape in enumerate(shapely.from_wkb(shapes)):
+        index = start + offset
+        properties: dict[str, Any] = {}
+        for prop, values in given.items():
+            try:
+                properties[prop] = text(plain(values[offset]))
+            except ValueError as exc:
+                chunk.problems.append(Problem(index, prop, str(exc)))
+        if isinstance(properties.get("name"), str):
+            names[index] = properties["name"]
+        geometry = None if shape is None else mapping(shape)
+        chunk.features.append({"type": "Feature", "properties": properties, "geometry": geometry})
+    chunk.locations = locations.chunk({}, names)
+    chunk.problems = [chunk.locations.located(problem) for problem in chunk.problems]
+    return chunk
 
 
 def refuse_unkept_names(path: Path) -> None:

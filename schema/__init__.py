@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext
 from parkgrid.errors import ParkgridError
 from parkgrid.settings import ApiSettings
 from schema.arguments import ArgumentLimits, InputLimits, describe_limits
+from schema.described import describe_repeated
 from schema.errors import ErrorCodes
 from schema.limits import PageSizeLimiter, depth_rule
 from schema.live import Subscription
@@ -64,5 +65,6 @@ def build_schema(api: ApiSettings, limits: list[type[ASTValidationRule]]) -> str
         ],
     )
     answered_by_compiler(schema._schema)
+    describe_repeated(schema._schema, api)
     describe_limits(schema._schema, InputLimits.of(api))
     return schema

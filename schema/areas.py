@@ -43,19 +43,19 @@ CadreType = Annotated["Cadre", strawberry.lazy("schema.people")]
 
 @strawberry.type(description="A cadre serving an area, in one role.")
 class ServingCadre:
-    cadre: CadreType
-    role: Role
+    cadre: CadreType = strawberry.field(description="The cadre.")
+    role: Role = strawberry.field(description="The role they serve the area in.")
     targets: int = strawberry.field(
         description="How many zones, grids or enterprises of the area they hold in this role."
     )
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(description="The cadre's ID (as `cadre.id`).")
+    name: str = strawberry.field(description="The cadre's name (as `cadre.name`).")
 
 
 @strawberry.interface(description="A park, a zone of a park, or a grid of a zone.")
 class Area:
-    code: str
-    name: str
+    code: str = strawberry.field(description="The area's code, unique among its kind.")
+    name: str = strawberry.field(description="The area's name.")
 
     @strawberry.field(description="The boundary as a GeoJSON MultiPolygon.")
     def boundary(
@@ -123,7 +123,7 @@ class Area:
 
 @strawberry.type(description="The whole managed area of an industrial park.")
 class Park(Area):
-    @strawberry.field
+    @strawberry.field(description="The park's zones, by code.")
     def zones(
         self,
         filter: AreaFilterInput | None = None,
@@ -135,9 +135,9 @@ class Park(Area):
 
 @strawberry.type(description="A large division of a park (片区).")
 class Zone(Area):
-    park: Park | None
+    park: Park | None = strawberry.field(description="The park the zone belongs to.")
 
-    @strawberry.field
+    @strawberry.field(description="The zone's grids, by code.")
     def grids(
         self,
         filter: AreaFilterInput | None = None,
@@ -149,4 +149,4 @@ class Zone(Area):
 
 @strawberry.type(description="A block of a zone (网格); every enterprise belongs to at most one.")
 class Grid(Area):
-    zone: Zone | None
+    zone: Zone | None = strawberry.field(description="The zone the grid belongs to.")

@@ -10,10 +10,13 @@ import strawberry
 Node = TypeVar("Node")
 
 
-@strawberry.type
+@strawberry.type(description="Where a page ends, and whether another follows.")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="True when a next page exists.")
+    end_cursor: str | None = strawberry.field(
+        description="The last node's cursor: pass it as `after` for the next page; null when"
+        " the page is empty."
+    )
 
 
 @strawberry.type

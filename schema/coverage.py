@@ -21,10 +21,10 @@ from schema.scalars import GeoJSON
 
 @strawberry.type(description="Counts of enterprises (and issues) over a grid or the scope.")
 class CoverageColumns:
-    enterprises: int
-    without_liaison: int
+    enterprises: int = strawberry.field(description="Enterprises in the grid or scope.")
+    without_liaison: int = strawberry.field(description="Of them, without a current liaison.")
     on_boundary: int = strawberry.field(description="Enterprises two or more grids cover.")
-    open_issues: int
+    open_issues: int = strawberry.field(description="Their issues not closed or rejected.")
     visited: int = strawberry.field(description="Enterprises visited within serviceDays.")
     visited_share: float | None = strawberry.field(description="visited / enterprises.")
     overdue_hazards: int = strawberry.field(
@@ -35,20 +35,24 @@ class CoverageColumns:
     with_party_organisation: int = strawberry.field(
         description="Organisational coverage: ownBranch + jointBranch."
     )
-    party_organisation_share: float | None
+    party_organisation_share: float | None = strawberry.field(
+        description="partyOrganisation \u00f7 enterprises; null without enterprises."
+    )
     with_policy_liaison: int = strawberry.field(
         description="Work coverage: the current liaison has visited in the policy duty since"
         " taking the enterprise on."
     )
-    policy_liaison_share: float | None
+    policy_liaison_share: float | None = strawberry.field(
+        description="policyLiaison \u00f7 enterprises; null without enterprises."
+    )
 
 
 @strawberry.type(description="One row per grid, for shading a map by any column.")
 class GridCoverage(CoverageColumns):
-    code: str
-    name: str
-    zone_code: str
-    has_lead: bool
+    code: str = strawberry.field(description="The grid's code.")
+    name: str = strawberry.field(description="The grid's name.")
+    zone_code: str = strawberry.field(description="Its zone's code.")
+    has_lead: bool = strawberry.field(description="Whether a grid lead serves it now.")
     boundary: GeoJSON = strawberry.field(description="The grid, a GeoJSON MultiPolygon.")
 
     @classmethod
@@ -65,20 +69,24 @@ class GridCoverage(CoverageColumns):
 
 @strawberry.type(description="Counts over the scope, and the length of every list.")
 class CoverageTotals(CoverageColumns):
-    zones: int
-    grids: int
-    zones_without_lead: int
-    grids_without_lead: int
-    enterprises_without_liaison: int
-    enterprises_outside_grids: int
-    enterprises_on_boundary: int
-    overlaps: int
-    gaps: int
-    grids_outside_zone: int
-    zones_outside_park: int
-    overloaded: int
-    underloaded: int
-    not_visited: int
+    zones: int = strawberry.field(description="Zones in the scope.")
+    grids: int = strawberry.field(description="Grids in the scope.")
+    zones_without_lead: int = strawberry.field(description="Length of zonesWithoutLead.")
+    grids_without_lead: int = strawberry.field(description="Length of gridsWithoutLead.")
+    enterprises_without_liaison: int = strawberry.field(
+        description="Length of enterprisesWithoutLiaison."
+    )
+    enterprises_outside_grids: int = strawberry.field(
+        description="Length of enterprisesOutsideGrids."
+    )
+    enterprises_on_boundary: int = strawberry.field(description="Length of enterprisesOnBoundary.")
+    overlaps: int = strawberry.field(description="Length of overlaps.")
+    gaps: int = strawberry.field(description="Length of gaps.")
+    grids_outside_zone: int = strawberry.field(description="Length of gridsOutsideZone.")
+    zones_outside_park: int = strawberry.field(description="Length of zonesOutsidePark.")
+    overloaded: int = strawberry.field(description="Length of workload.overloaded.")
+    underloaded: int = strawberry.field(description="Length of workload.underloaded.")
+    not_visited: int = strawberry.field(description="Length of notVisited.")
 
     @classmethod
     def of(cls, found: coverage.CoverageReport) -> CoverageTotals:
@@ -99,32 +107,52 @@ class CoverageTotals(CoverageColumns):
     " Every list is also served as GeoJSON at /coverage/{park}/{layer}.geojson."
 )
 class Coverage:
-    park: str
-    zone: str | None
-    min_gap_sq_m: float
-    service_days: int
-    totals: CoverageTotals
-    zones_without_lead: list[CoverageArea]
-    grids_without_lead: list[CoverageArea]
-    enterprises_without_liaison: list[CoverageEnterprise]
+    park: str = strawberry.field(description="The park's code.")
+    zone: str | None = strawberry.field(
+        description="The zone's code when the report is of one zone; null for the whole park."
+    )
+    min_gap_sq_m: float = strawberry.field(description="The threshold the report used (m\u00b2).")
+    service_days: int = strawberry.field(description="The threshold the report used (days).")
+    totals: CoverageTotals = strawberry.field(description="Counts over the scope.")
+    zones_without_lead: list[CoverageArea] = strawberry.field(
+        description="Zones with no current zone lead."
+    )
+    grids_without_lead: list[CoverageArea] = strawberry.field(
+        description="Grids with no current grid lead."
+    )
+    enterprises_without_liaison: list[CoverageEnterprise] = strawberry.field(
+        description="Enterprises with no current liaison."
+    )
     enterprises_outside_grids: list[CoverageEnterprise] = strawberry.field(
         description="Enterprises in the scope's boundary that no grid covers."
     )
     enterprises_on_boundary: list[CoverageEnterprise] = strawberry.field(
         description="Enterprises covered by two or more grids."
     )
-    overlaps: list[GridOverlap]
-    gaps: list[AreaRemainder]
-    grids_outside_zone: list[AreaRemainder]
-    zones_outside_park: list[AreaRemainder]
-    workload: Workload
+    overlaps: list[GridOverlap] = strawberry.field(
+        description="Pairs of grids whose interiors overlap, larger than minGapSqM."
+    )
+    gaps: list[AreaRemainder] = strawberry.field(
+        description="Parts of zones no grid covers, larger than minGapSqM."
+    )
+    grids_outside_zone: list[AreaRemainder] = strawberry.field(
+        description="Parts of grids outside their zone, larger than minGapSqM."
+    )
+    zones_outside_park: list[AreaRemainder] = strawberry.field(
+        description="Parts of zones outside their park, larger than minGapSqM."
+    )
+    workload: Workload = strawberry.field(
+        description="How the enterprises are spread over the cadres."
+    )
     not_visited: list[CoverageEnterprise] = strawberry.field(
         description="Enterprises without a visit within serviceDays, longest unvisited first."
     )
     overdue_hazards: list[OverdueHazard] = strawberry.field(
         description="Open safety hazards past their due date, oldest deadline first."
     )
-    grids: list[GridCoverage]
+    grids: list[GridCoverage] = strawberry.field(
+        description="One row per grid of the scope, by code."
+    )
 
     @classmethod
     def of(cls, found: coverage.CoverageReport) -> Coverage:

@@ -12,8 +12,8 @@ from schema.scalars import GeoJSON
 
 @strawberry.type(description="A zone or grid, by code.")
 class CoverageArea:
-    code: str
-    name: str
+    code: str = strawberry.field(description="The area's code.")
+    name: str = strawberry.field(description="The area's name.")
     boundary: GeoJSON = strawberry.field(description="Its boundary, a GeoJSON MultiPolygon.")
 
     @classmethod
@@ -23,8 +23,8 @@ class CoverageArea:
 
 @strawberry.type(description="An enterprise in a coverage list.")
 class CoverageEnterprise:
-    uscc: str
-    name: str
+    uscc: str = strawberry.field(description="Unified Social Credit Code.")
+    name: str = strawberry.field(description="The enterprise's name.")
     location: GeoJSON = strawberry.field(description="A GeoJSON Point.")
     grid_code: str | None = strawberry.field(description="Its grid (membership); null: none.")
     covering_grids: list[str] = strawberry.field(
@@ -49,13 +49,19 @@ class CoverageEnterprise:
 
 @strawberry.type(description="An open safety hazard past its deadline.")
 class OverdueHazard:
-    issue_id: strawberry.ID
-    title: str
-    severity: str
-    status: str
-    due_date: date
+    issue_id: strawberry.ID = strawberry.field(description="The issue's ID.")
+    title: str = strawberry.field(description="The issue's title.")
+    severity: str = strawberry.field(
+        description="Its severity, as the Severity enum's stored value (critical, high, ...)."
+    )
+    status: str = strawberry.field(
+        description="Its status, as the IssueStatus enum's stored value."
+    )
+    due_date: date = strawberry.field(description="The date it was due (park time zone).")
     days_overdue: int = strawberry.field(description="Whole days past the due date, park time.")
-    enterprise: CoverageEnterprise
+    enterprise: CoverageEnterprise = strawberry.field(
+        description="The enterprise the hazard is at."
+    )
 
     @classmethod
     def of(cls, found: coverage.OverdueHazard) -> OverdueHazard:
@@ -73,8 +79,10 @@ class OverdueHazard:
 @strawberry.type(description="Two grids whose interiors overlap.")
 class GridOverlap:
     first: str = strawberry.field(description="The lower grid code.")
-    second: str
-    area_sq_m: float
+    second: str = strawberry.field(description="The higher grid code.")
+    area_sq_m: float = strawberry.field(
+        description="The overlap's area in square metres (WGS 84 spheroid)."
+    )
     geometry: GeoJSON = strawberry.field(description="The overlap, a GeoJSON (Multi)Polygon.")
 
     @classmethod
@@ -94,7 +102,9 @@ class GridOverlap:
 class AreaRemainder:
     code: str = strawberry.field(description="The zone or grid.")
     within: str = strawberry.field(description="Its zone or park (for gaps: the zone itself).")
-    area_sq_m: float
+    area_sq_m: float = strawberry.field(
+        description="The remainder's area in square metres (WGS 84 spheroid)."
+    )
     geometry: GeoJSON = strawberry.field(description="A GeoJSON MultiPolygon.")
 
     @classmethod
@@ -109,9 +119,9 @@ class AreaRemainder:
 
 @strawberry.type(description="A cadre and the enterprises of the scope they carry.")
 class CadreLoad:
-    id: strawberry.ID
-    name: str
-    enterprises: int
+    id: strawberry.ID = strawberry.field(description="The cadre's ID.")
+    name: str = strawberry.field(description="The cadre's name.")
+    enterprises: int = strawberry.field(description="Enterprises of the scope they carry.")
 
     @classmethod
     def of(cls, found: coverage.Load) -> CadreLoad:
@@ -122,11 +132,17 @@ class CadreLoad:
 
 @strawberry.type(description="Enterprises per cadre over the cadres of one role.")
 class LoadSpread:
-    cadres: int
-    min: int | None
-    median: float | None
-    max: int | None
-    loads: list[CadreLoad]
+    cadres: int = strawberry.field(description="Cadres in the role.")
+    min: int | None = strawberry.field(
+        description="Fewest enterprises a cadre carries; null without cadres."
+    )
+    median: float | None = strawberry.field(
+        description="Median enterprises per cadre; null without cadres."
+    )
+    max: int | None = strawberry.field(
+        description="Most enterprises a cadre carries; null without cadres."
+    )
+    loads: list[CadreLoad] = strawberry.field(description="Every cadre's load, heaviest first.")
 
     @classmethod
     def of(cls, loads: tuple[coverage.Load, ...]) -> LoadSpread:
@@ -148,8 +164,8 @@ class Workload:
     per_grid_lead: LoadSpread = strawberry.field(
         description="Enterprises of the grids each current grid lead holds."
     )
-    max_per_liaison: int
-    min_per_liaison: int
+    max_per_liaison: int = strawberry.field(description="The threshold the report used.")
+    min_per_liaison: int = strawberry.field(description="The threshold the report used.")
     overloaded: list[CadreLoad] = strawberry.field(description="Liaisons above maxPerLiaison.")
     underloaded: list[CadreLoad] = strawberry.field(description="Liaisons below minPerLiaison.")
 

@@ -28,9 +28,9 @@ PartyOrganisationType = Annotated["PartyOrganisation", strawberry.lazy("schema.p
 @strawberry.type(description="A firm at a point location.")
 class Enterprise:
     uscc: str = strawberry.field(description="Unified Social Credit Code (GB 32100-2015).")
-    name: str
-    industry: str | None
-    address: str | None
+    name: str = strawberry.field(description="The registered name.")
+    industry: str | None = strawberry.field(description="Its industry; null when not recorded.")
+    address: str | None = strawberry.field(description="Postal address; null when not recorded.")
 
     @strawberry.field(description="The location as a GeoJSON Point.")
     def location(self, precision: Precision = 6) -> GeoJSON:

@@ -124,8 +124,15 @@ class ImportMutation:
         " (Authorization, or GraphQL-Preflight: 1); at most PARKGRID_API_MAX_UPLOAD_BYTES."
     )
     async def import_file(
-        self, info: Info, kind: ImportKind, file: Upload, options: ImportOptions | None = None,
-        dry_run: bool | None = False,
+        self, info: Info,
+        kind: Annotated[ImportKind, strawberry.argument(description="What the file holds.")],
+        file: Annotated[Upload, strawberry.argument(
+            description="The file, as a part of a multipart request (GeoJSON, CSV, XLSX,"
+            " Shapefile zip, GeoPackage, KML).")],
+        options: Annotated[ImportOptions | None, strawberry.argument(
+            description="How to read it; null: the defaults.")] = None,
+        dry_run: Annotated[bool | None, strawberry.argument(
+            description="true: check and report, store nothing.")] = False,
     ) -> ImportResult:  # fmt: skip
         context, dry = info.context, bool(dry_run)
         most = context.api.max_page_size

@@ -11,6 +11,7 @@ from typing import TypeVar
 import strawberry
 
 from parkgrid.importer.outcomes import Changed, ImportReport, Move, Problem, Row, location_of
+from schema.enums import describe_values
 from schema.outcomes import UserError
 
 T = TypeVar("T")
@@ -24,10 +25,18 @@ class ImportKind(Enum):
     ENTERPRISES = "enterprises"
 
 
+describe_values(ImportKind, {
+    "parks": "Parks: code, name, boundary.",
+    "zones": "Zones: code, name, park, boundary.",
+    "grids": "Grids: code, name, zone, boundary.",
+    "enterprises": "Enterprises: credit code, name, point (its grid is found).",
+})  # fmt: skip
+
+
 @strawberry.enum(description="The web-map datum longitude and latitude were copied in.")
 class ImportDatum(Enum):
-    GCJ02 = "gcj02"
-    BD09 = "bd09"
+    GCJ02 = strawberry.enum_value("gcj02", description="Amap and Tencent maps (GCJ-02).")
+    BD09 = strawberry.enum_value("bd09", description="Baidu maps (BD-09).")
 
 
 @strawberry.input(description="How to read the file: the options of `parkgrid import`.")
@@ -69,7 +78,7 @@ class ImportRow:
         description="Where the file has it: features[3] in GeoJSON, row 12 in a table."
     )
     key: str = strawberry.field(description="Its code, or an enterprise's credit code.")
-    name: str
+    name: str = strawberry.field(description="Its name.")
     within: str | None = strawberry.field(
         description="The grid an enterprise is (or would be) in, a zone's park, a grid's zone."
     )
@@ -81,54 +90,60 @@ class ImportFieldChange:
         description="The property: name, park, zone, industry, address or geometry (a point"
         " as lon, lat; an area by its size, positions and centre)."
     )
-    before: str | None
-    after: str | None
+    before: str | None = strawberry.field(description="The stored value, as text; null: none.")
+    after: str | None = strawberry.field(description="The file's value, as text; null: none.")
 
 
 @strawberry.type(description="A stored row the file changes, and how.")
 class ImportChange:
-    row: ImportRow
-    changes: list[ImportFieldChange]
+    row: ImportRow = strawberry.field(description="The row.")
+    changes: list[ImportFieldChange] = strawberry.field(description="Each property that changes.")
 
 
 @strawberry.type(description="An enterprise moved into another grid (null: no grid).")
 class ImportGridChange:
-    uscc: str
-    name: str
-    before: str | None
-    after: str | None
+    uscc: str = strawberry.field(description="The enterprise's credit code.")
+    name: str = strawberry.field(description="The enterprise's name.")
+    before: str | None = strawberry.field(description="Its grid's code before; null: none.")
+    after: str | None = strawberry.field(description="Its grid's code after; null: none.")
 
 
 @strawberry.type(description="Why a row (or the whole file, with no index) is refused.")
 class ImportProblem:
-    index: int | None
+    index: int | None = strawberry.field(
+        description="The row's index (from 0); null: the whole file."
+    )
     location: str = strawberry.field(description="The row and column or property at fault.")
-    field: str
-    reason: str
+    field: str = strawberry.field(description="The property or column at fault.")
+    reason: str = strawberry.field(description="What is wrong, in English.")
 
 
 @strawberry.type(description="The first rows (at most the maximum page size) and how many.")
 class ImportRows:
-    total: int
-    items: list[ImportRow]
+    total: int = strawberry.field(description="How many rows in all.")
+    items: list[ImportRow] = strawberry.field(description="The first rows, in file order.")
 
 
 @strawberry.type(description="The first changed rows (at most the maximum page size).")
 class ImportChanges:
-    total: int
-    items: list[ImportChange]
+    total: int = strawberry.field(description="How many changed rows in all.")
+    items: list[ImportChange] = strawberry.field(
+        description="The first changed rows, in file order."
+    )
 
 
 @strawberry.type(description="The first moved enterprises (at most the maximum page size).")
 class ImportGridChanges:
-    total: int
-    items: list[ImportGridChange]
+    total: int = strawberry.field(description="How many moved enterprises in all.")
+    items: list[ImportGridChange] = strawberry.field(
+        description="The first moved enterprises, in file order."
+    )
 
 
 @strawberry.type(description="The first problems (at most the maximum page size).")
 class ImportProblems:
-    total: int
-    items: list[ImportProblem]
+    total: int = strawberry.field(description="How many problems in all.")
+    items: list[ImportProblem] = strawberry.field(description="The first problems, in file order.")
 
 
 @strawberry.type(
@@ -138,13 +153,13 @@ class ImportProblems:
     " writes them all.",
 )
 class ImportReportView:
-    kind: ImportKind
-    dry_run: bool
+    kind: ImportKind = strawberry.field(description="What the file held.")
+    dry_run: bool = strawberry.field(description="True when nothing was stored.")
     written: bool = strawberry.field(description="False for a dry run and for a refusal.")
     outside_parks: int = strawberry.field(description="Rows imported outside, as allowed.")
-    inserted: ImportRows
-    updated: ImportChanges
-    unchanged: ImportRows
+    inserted: ImportRows = strawberry.field(description="Rows that are new.")
+    updated: ImportChanges = strawberry.field(description="Rows that change a stored one.")
+    unchanged: ImportRows = strawberry.field(description="Rows equal to a stored one.")
     grid_changes: ImportGridChanges = strawberry.field(
         description="Enterprises whose grid changed, whichever kind of row moved them."
     )
@@ -155,7 +170,7 @@ class ImportReportView:
 
 @strawberry.type(description="The file was imported, or checked in a dry run.")
 class ImportPayload:
-    report: ImportReportView
+    report: ImportReportView = strawberry.field(description="What was (or would be) written.")
 
 
 @strawberry.type(
@@ -163,7 +178,9 @@ class ImportPayload:
     " problem (a dry run's report also says what the other rows would do)."
 )
 class ImportRejectedError(UserError):
-    report: ImportReportView
+    report: ImportReportView = strawberry.field(
+        description="The whole report, problems included; nothing was stored."
+    )
 
 
 def first(items: Sequence[T], most: int) -> tuple[int, list[T]]:

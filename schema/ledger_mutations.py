@@ -26,7 +26,7 @@ from schema.outcomes import AnyUserError, attempt
 class IssuePayload:
     issue_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="The issue as it is now.")
     async def issue(self, info: Info) -> Issue:
         return await reading.entity(info, "Issue", self.issue_id)
 
@@ -35,7 +35,7 @@ class IssuePayload:
 class VisitPayload:
     visit_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="The visit as logged.")
     async def visit(self, info: Info) -> Visit:
         return await reading.entity(info, "Visit", self.visit_id)
 
@@ -102,8 +102,12 @@ class LedgerMutation:
         " (a safety hazard's is its rectification deadline)."
     )
     async def report_issue(
-        self, info: Info, enterprise: str, category: IssueCategory, title: str,
-        description: str | None = None, severity: Severity = REPORTED_SEVERITY,
+        self, info: Info, enterprise: str,
+        category: Annotated[IssueCategory, strawberry.argument(
+            description="What it is about; sets the default due date.")],
+        title: str, description: str | None = None,
+        severity: Annotated[Severity, strawberry.argument(
+            description="How serious it is.")] = REPORTED_SEVERITY,
         reported_by: strawberry.ID | None = None, responsible_unit: str | None = None,
     ) -> IssueResult:  # fmt: skip
         who = info.context.principal
@@ -120,7 +124,9 @@ class LedgerMutation:
 
     @strawberry.mutation(description="Move an issue along its lifecycle; carries its version.")
     async def transition_issue(
-        self, info: Info, id: strawberry.ID, version: int, to: IssueStatus,
+        self, info: Info, id: strawberry.ID, version: int,
+        to: Annotated[IssueStatus, strawberry.argument(
+            description="The status to move to; see IssueStatus for the allowed steps.")],
         note: str | None = None,
     ) -> IssueResult:  # fmt: skip
         who = info.context.principal
@@ -160,8 +166,14 @@ class LedgerMutation:
 
     @strawberry.mutation(description="Record what an issue achieved, for the park's figures.")
     async def record_outcome(
-        self, info: Info, id: strawberry.ID, version: int, people_hired: int = 0,
-        loan_cny: float = 0.0, hazards_rectified: int = 0, note: str | None = None,
+        self, info: Info, id: strawberry.ID, version: int,
+        people_hired: Annotated[int, strawberry.argument(
+            description="People the enterprise hired through the issue, 0 or more.")] = 0,
+        loan_cny: Annotated[float, strawberry.argument(
+            description="Loans obtained, in CNY, 0 or more.")] = 0.0,
+        hazards_rectified: Annotated[int, strawberry.argument(
+            description="Safety hazards rectified, 0 or more.")] = 0,
+        note: str | None = None,
     ) -> IssueResult:  # fmt: skip
         who = info.context.principal
 
@@ -176,7 +188,10 @@ class LedgerMutation:
     @strawberry.mutation(description="Log a visit in one or more of the four duties.")
     async def log_visit(
         self, info: Info, enterprise: str, at: datetime, duties: list[Duty],
-        note: str | None = None, check_in: PointInput | None = None,
+        note: str | None = None,
+        check_in: Annotated[PointInput | None, strawberry.argument(
+            description="Where the cadre's device was; a point far from the enterprise is"
+            " accepted but flagged (Visit.checkInFlagged).")] = None,
         cadre: strawberry.ID | None = None,
     ) -> VisitResult:  # fmt: skip
         who = info.context.principal

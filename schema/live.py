@@ -46,7 +46,9 @@ class IssueChange:
 @strawberry.type(description="A visit just logged.")
 class VisitChange:
     event_id: strawberry.ID = strawberry.field(description=EVENT_ID)
-    visit: Visit | None
+    visit: Visit | None = strawberry.field(
+        description="The visit as logged; null when the caller may not see it."
+    )
     event: Event | None = strawberry.field(description=EVENT)
 
 
@@ -58,10 +60,12 @@ class VisitChange:
 class RegisterChange:
     event_id: strawberry.ID = strawberry.field(description=EVENT_ID)
     subject: str = strawberry.field(description="enterprise, zone, grid, park or assignment")
-    enterprise: Enterprise | None
-    zone: Zone | None
-    grid: Grid | None
-    park: Park | None
+    enterprise: Enterprise | None = strawberry.field(
+        description="The enterprise, when it is the subject."
+    )
+    zone: Zone | None = strawberry.field(description="The zone, when it is the subject.")
+    grid: Grid | None = strawberry.field(description="The grid, when it is the subject.")
+    park: Park | None = strawberry.field(description="The park, when it is the subject.")
     assignment: Assignment | None = strawberry.field(description="Null for anonymous callers.")
     event: Event | None = strawberry.field(description=EVENT)
 
@@ -72,8 +76,12 @@ class RegisterChange:
 )
 class AreaCountsChange:
     event_id: strawberry.ID = strawberry.field(description="The last change counted.")
-    grid: Grid | None
-    zone: Zone | None
+    grid: Grid | None = strawberry.field(
+        description="The grid whose counts changed; null when a zone's did."
+    )
+    zone: Zone | None = strawberry.field(
+        description="The zone whose counts changed; null when a grid's did."
+    )
 
 
 ISSUES = Kind("IssueChange", frozenset({"issue"}))
@@ -81,7 +89,10 @@ VISITS = Kind("VisitChange", frozenset({"visit"}))
 REGISTER = Kind("RegisterChange", frozenset({"enterprise", "zone", "grid", "park", "assignment"}))
 
 
-@strawberry.type
+@strawberry.type(
+    description="Live changes over WebSocket (graphql-transport-ws at /graphql), filtered by"
+    " what the caller may see."
+)
 class Subscription:
     @strawberry.subscription(
         description="Every change to an issue (reported, transitioned, assigned, commented,"

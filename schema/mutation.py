@@ -10,6 +10,9 @@ from schema.party import PartyMutation
 from schema.registry_mutations import RegistryMutation
 
 
-@strawberry.type
+@strawberry.type(
+    description="Changes, for signed-in cadres and admins; each answers a result union: the"
+    " payload, or a typed error saying why nothing changed."
+)
 class Mutation(LedgerMutation, RegistryMutation, PartyMutation, ImportMutation):
     pass

@@ -28,8 +28,10 @@ R = TypeVar("R")
 @strawberry.interface(description="Why a mutation was refused; nothing was changed.")
 class UserError:
     field: str | None = strawberry.field(description="The input field at fault, if one is.")
-    code: str
-    message: str
+    code: str = strawberry.field(
+        description="What went wrong, for code to switch on (see the result union's list)."
+    )
+    message: str = strawberry.field(description="What went wrong, in English, for people.")
 
 
 @strawberry.type(description="An input value is missing, malformed or not allowed.")

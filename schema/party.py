@@ -15,11 +15,16 @@ from parkgrid.vocabulary import PARTY_KINDS
 from resolvers.writes import access, party
 from schema import reading
 from schema.context import Info
-from schema.enums import members
+from schema.enums import describe_values, members
 from schema.outcomes import AnyUserError, attempt
 
 PartyKind = Enum("PartyKind", members(PARTY_KINDS))  # type: ignore[misc]
 strawberry.enum(PartyKind, description="How an enterprise's party members are organised.")
+describe_values(PartyKind, {
+    "none": "No party organisation.",
+    "own_branch": "A branch of its own (3 or more members).",
+    "joint_branch": "Members belong to a branch shared with other enterprises.",
+})  # fmt: skip
 
 
 @strawberry.type(description="The party organisation of an enterprise.")
@@ -27,16 +32,18 @@ class PartyOrganisation:
     kind: PartyKind = strawberry.field(
         description="OWN_BRANCH needs 3 or more members; firms with fewer join a JOINT_BRANCH."
     )
-    established: date | None
-    members: int
+    established: date | None = strawberry.field(
+        description="When it was set up; null for NONE or when unknown."
+    )
+    members: int = strawberry.field(description="Party members among the staff; 0 for NONE.")
 
 
 @strawberry.type(description="The organisation as recorded.")
 class PartyOrganisationPayload:
-    uscc: str
+    uscc: str = strawberry.field(description="The enterprise's credit code, normalised.")
     enterprise_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="The organisation now recorded.")
     async def party_organisation(self, info: Info) -> PartyOrganisation:
         return await reading.entity(info, "PartyOrganisation", self.enterprise_id, "enterprise_id")
 
@@ -54,8 +61,12 @@ class PartyMutation:
         " members; `established` is not in the future."
     )
     async def record_party_organisation(
-        self, info: Info, uscc: str, kind: PartyKind, members: int = 0,
-        established: date | None = None,
+        self, info: Info, uscc: str,
+        kind: Annotated[PartyKind, strawberry.argument(description="How it is organised.")],
+        members: Annotated[int, strawberry.argument(description="Party members, 0 or more.")] = 0,
+        established: Annotated[
+            date | None, strawberry.argument(description="When it was set up (not future).")
+        ] = None,
     ) -> PartyOrganisationResult:  # fmt: skip
         code = credit_code.normalise(uscc)
         values = party.PartyOrganisation(0, kind.value, established, members)

@@ -25,8 +25,8 @@ ID = strawberry.ID
 
 @strawberry.enum(description="The role whose load a grid change moves.")
 class PlanningRole(Enum):
-    LIAISON = "liaison"
-    GRID_LEAD = "grid_lead"
+    LIAISON = strawberry.enum_value("liaison", description="Liaisons: enterprises each serves.")
+    GRID_LEAD = strawberry.enum_value("grid_lead", description="Grid leads: grids each leads.")
 
 
 @strawberry.enum(description="Why a cadre was proposed.")
@@ -43,8 +43,8 @@ class UnplacedReason(Enum):
 
 @strawberry.type(description="An enterprise whose grid the change would set.")
 class GridMove:
-    uscc: str
-    name: str
+    uscc: str = strawberry.field(description="The enterprise's credit code.")
+    name: str = strawberry.field(description="The enterprise's name.")
     from_grid: str | None = strawberry.field(description="Its grid now; null: none.")
     to_grid: str | None = strawberry.field(description="Its grid after; null: none.")
 
@@ -73,12 +73,12 @@ def remainder(found: planning.Patch | None) -> AreaRemainder | None:
     " it: a liaison's enterprises of the zone, a grid lead's enterprises of the grids led."
 )
 class WorkloadChange:
-    zone: str
-    role: PlanningRole
-    cadre_id: ID
-    name: str
-    before: int
-    after: int
+    zone: str = strawberry.field(description="The zone's code.")
+    role: PlanningRole = strawberry.field(description="The role whose load changes.")
+    cadre_id: ID = strawberry.field(description="The cadre's ID.")
+    name: str = strawberry.field(description="The cadre's name.")
+    before: int = strawberry.field(description="Load now.")
+    after: int = strawberry.field(description="Load after the change.")
 
     @classmethod
     def of(cls, found: planning.LoadChange) -> WorkloadChange:
@@ -93,32 +93,46 @@ class WorkloadChange:
     " creates or removes), and every load it changes."
 )
 class GridChangePreview:
-    code: str
+    code: str = strawberry.field(description="The grid's code.")
     zone: str = strawberry.field(description="The grid's zone after the change.")
     created: bool = strawberry.field(description="True when the code is new.")
     enterprises_changed_grid: int = strawberry.field(description="As upsertGrid would count.")
-    moving_in: list[GridMove]
-    moving_out: list[GridMove]
+    moving_in: list[GridMove] = strawberry.field(description="Enterprises the grid would gain.")
+    moving_out: list[GridMove] = strawberry.field(description="Enterprises the grid would lose.")
     overlaps_before: list[GridOverlap] = strawberry.field(
         description="This grid's overlaps with any other grid, now."
     )
-    overlaps_after: list[GridOverlap]
+    overlaps_after: list[GridOverlap] = strawberry.field(
+        description="This grid's overlaps with any other grid, after."
+    )
     overlaps_created: list[GridOverlap] = strawberry.field(
         description="Per other grid, the part overlapped after and not before (parts under"
         " minGapSqM left out)."
     )
-    overlaps_removed: list[GridOverlap]
+    overlaps_removed: list[GridOverlap] = strawberry.field(
+        description="Per other grid, the part overlapped before and not after (parts under"
+        " minGapSqM left out)."
+    )
     gaps_before: list[AreaRemainder] = strawberry.field(
         description="The gaps of the zones losing or gaining the grid, now."
     )
-    gaps_after: list[AreaRemainder]
+    gaps_after: list[AreaRemainder] = strawberry.field(
+        description="The gaps of those zones, after."
+    )
     gaps_created: list[AreaRemainder] = strawberry.field(
         description="Per zone, the part of its gaps after that was no gap before (parts under"
         " minGapSqM left out)."
     )
-    gaps_removed: list[AreaRemainder]
-    outside_zone_before: AreaRemainder | None
-    outside_zone_after: AreaRemainder | None
+    gaps_removed: list[AreaRemainder] = strawberry.field(
+        description="Per zone, the part of its gaps before that is no gap after (parts under"
+        " minGapSqM left out)."
+    )
+    outside_zone_before: AreaRemainder | None = strawberry.field(
+        description="The part of the grid outside its zone now; null: none (or a new grid)."
+    )
+    outside_zone_after: AreaRemainder | None = strawberry.field(
+        description="The part outside its zone after; null: none."
+    )
     workload: list[WorkloadChange] = strawberry.field(
         description="Each (zone, role, cadre) whose count changes, by zone, role and cadre id."
     )
@@ -147,18 +161,18 @@ class GridChangePreview:
 
 @strawberry.type(description="A liaison proposed for an enterprise that has none.")
 class ProposedLiaison:
-    uscc: str
-    name: str
-    grid_code: str | None
-    zone_code: str | None
+    uscc: str = strawberry.field(description="The enterprise's credit code.")
+    name: str = strawberry.field(description="The enterprise's name.")
+    grid_code: str | None = strawberry.field(description="Its grid; null: none.")
+    zone_code: str | None = strawberry.field(description="Its zone; null: none.")
     cadre_id: ID = strawberry.field(description="Pass to assignCadre(cadre:, level: ENTERPRISE).")
-    cadre_name: str
-    basis: ProposalBasis
+    cadre_name: str = strawberry.field(description="The proposed cadre's name.")
+    basis: ProposalBasis = strawberry.field(description="Why this cadre.")
     load_before: int = strawberry.field(
         description="The cadre's load before this proposal: liaisons held now plus those"
         " proposed to them earlier in the list."
     )
-    load_after: int
+    load_after: int = strawberry.field(description="loadBefore + 1.")
     above_limit: bool = strawberry.field(
         description="True when every candidate was at maxPerLiaison already."
     )
@@ -176,19 +190,19 @@ class ProposedLiaison:
 
 @strawberry.type(description="An enterprise without a liaison and without a candidate.")
 class UnplacedEnterprise:
-    uscc: str
-    name: str
-    grid_code: str | None
-    zone_code: str | None
-    reason: UnplacedReason
+    uscc: str = strawberry.field(description="The enterprise's credit code.")
+    name: str = strawberry.field(description="The enterprise's name.")
+    grid_code: str | None = strawberry.field(description="Its grid; null: none.")
+    zone_code: str | None = strawberry.field(description="Its zone; null: none.")
+    reason: UnplacedReason = strawberry.field(description="Why no cadre was proposed.")
 
 
 @strawberry.type(description="A cadre's liaison load now and with every proposal applied.")
 class ProposedLoad:
-    cadre_id: ID
-    name: str
-    before: int
-    after: int
+    cadre_id: ID = strawberry.field(description="The cadre's ID.")
+    name: str = strawberry.field(description="The cadre's name.")
+    before: int = strawberry.field(description="Liaisons held now.")
+    after: int = strawberry.field(description="With every proposal applied.")
 
 
 @strawberry.type(
@@ -196,11 +210,17 @@ class ProposedLoad:
     " written (apply each with assignCadre)."
 )
 class AssignmentProposal:
-    park: str
-    zone: str | None
-    max_per_liaison: int
-    proposals: list[ProposedLiaison]
-    unplaced: list[UnplacedEnterprise]
+    park: str = strawberry.field(description="The park's code.")
+    zone: str | None = strawberry.field(
+        description="The zone's code, when only one zone was asked; else null."
+    )
+    max_per_liaison: int = strawberry.field(description="The limit the proposal kept to.")
+    proposals: list[ProposedLiaison] = strawberry.field(
+        description="One proposal per enterprise without a liaison that could be placed."
+    )
+    unplaced: list[UnplacedEnterprise] = strawberry.field(
+        description="Enterprises without a liaison that could not be placed."
+    )
     loads: list[ProposedLoad] = strawberry.field(description="The cadres proposals go to.")
 
     @classmethod

@@ -22,14 +22,14 @@ from schema.stats import StatsQuery
 
 @strawberry.type(description="Where a point belongs: by grid membership, else by cover.")
 class Location:
-    park: Park | None
-    zone: Zone | None
-    grid: Grid | None
+    park: Park | None = strawberry.field(description="The park; null when in none.")
+    zone: Zone | None = strawberry.field(description="The zone; null when in none.")
+    grid: Grid | None = strawberry.field(description="The grid; null when in none.")
 
 
-@strawberry.type
+@strawberry.type(description="Everything a caller may read; see each field.")
 class Query(SearchQuery, StatsQuery, CoverageQuery, PlanningQuery):
-    @strawberry.field
+    @strawberry.field(description="Parks, by code.")
     async def parks(
         self,
         info: Info,
@@ -39,7 +39,7 @@ class Query(SearchQuery, StatsQuery, CoverageQuery, PlanningQuery):
     ) -> Connection[Park]:
         return await reading.query(info)
 
-    @strawberry.field
+    @strawberry.field(description="The park of this code; null when there is none.")
     async def park(self, info: Info, code: str) -> Park | None:
         return await reading.query(info)
 
@@ -54,7 +54,7 @@ class Query(SearchQuery, StatsQuery, CoverageQuery, PlanningQuery):
     ) -> Connection[Zone]:
         return await reading.query(info)
 
-    @strawberry.field
+    @strawberry.field(description="The zone of this code; null when there is none.")
     async def zone(self, info: Info, code: str) -> Zone | None:
         return await reading.query(info)
 
@@ -69,7 +69,7 @@ class Query(SearchQuery, StatsQuery, CoverageQuery, PlanningQuery):
     ) -> Connection[Grid]:
         return await reading.query(info)
 
-    @strawberry.field
+    @strawberry.field(description="The grid of this code; null when there is none.")
     async def grid(self, info: Info, code: str) -> Grid | None:
         return await reading.query(info)
 
@@ -77,11 +77,13 @@ class Query(SearchQuery, StatsQuery, CoverageQuery, PlanningQuery):
     async def enterprise(self, info: Info, uscc: str) -> Enterprise | None:
         return await reading.query(info)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The cadre of this ID; null when there is none or the caller is anonymous."
+    )
     async def cadre(self, info: Info, id: strawberry.ID) -> Cadre | None:
         return await reading.query(info)
 
-    @strawberry.field
+    @strawberry.field(description="The issue of this ID; null when there is none.")
     async def issue(self, info: Info, id: strawberry.ID) -> Issue | None:
         return await reading.query(info)
 

@@ -25,6 +25,7 @@ from schema import reading
 from schema.areas import Grid, Zone
 from schema.context import Info
 from schema.enterprise import Enterprise
+from schema.enums import describe_values
 from schema.ledger_mutations import text_required
 from schema.outcomes import AnyUserError, attempt
 from schema.people import Assignment
@@ -41,12 +42,19 @@ class AssignmentLevel(Enum):
     ENTERPRISE = "liaison"
 
 
+describe_values(AssignmentLevel, {
+    "zone_lead": "A zone, as its zone lead.",
+    "grid_lead": "A grid, as its grid lead.",
+    "liaison": "An enterprise, as its liaison.",
+})  # fmt: skip
+
+
 @strawberry.type(description="The enterprise after the change, and its grid before it.")
 class EnterprisePayload:
     enterprise_id: strawberry.Private[int]
     previous_grid_id: strawberry.Private[int | None]
 
-    @strawberry.field
+    @strawberry.field(description="The enterprise as it is now.")
     async def enterprise(self, info: Info) -> Enterprise:
         return await reading.entity(info, "Enterprise", self.enterprise_id)
 
@@ -70,7 +78,7 @@ class AreaPayload:
 class ZonePayload(AreaPayload):
     zone_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="The zone as it is now.")
     async def zone(self, info: Info) -> Zone:
         return await reading.entity(info, "Zone", self.zone_id)
 
@@ -79,7 +87,7 @@ class ZonePayload(AreaPayload):
 class GridPayload(AreaPayload):
     grid_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="The grid as it is now.")
     async def grid(self, info: Info) -> Grid:
         return await reading.entity(info, "Grid", self.grid_id)
 
@@ -88,7 +96,7 @@ class GridPayload(AreaPayload):
 class AssignmentPayload:
     assignment_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="The assignment as it is now.")
     async def assignment(self, info: Info) -> Assignment:
         return await reading.entity(info, "Assignment", self.assignment_id)
 
@@ -293,8 +301,12 @@ class RegistryMutation:
         " per role and target at a time: a clash is a CONFLICT naming the holder."
     )
     async def assign_cadre(
-        self, info: Info, cadre: ID, level: AssignmentLevel, target: str,
-        valid_from: datetime | None = None,
+        self, info: Info, cadre: ID,
+        level: Annotated[AssignmentLevel, strawberry.argument(
+            description="What `target` names, and so the role.")],
+        target: str,
+        valid_from: Annotated[datetime | None, strawberry.argument(
+            description="When it starts (with an offset); null: now.")] = None,
     ) -> AssignmentResult:  # fmt: skip
         who = info.context.principal
 
@@ -311,7 +323,13 @@ class RegistryMutation:
         description="End an assignment at `validTo` (default now); it stays in the history."
     )
     async def end_assignment(
-        self, info: Info, id: ID, valid_to: datetime | None = None
+        self,
+        info: Info,
+        id: ID,
+        valid_to: Annotated[
+            datetime | None,
+            strawberry.argument(description="When it ends (exclusive, with an offset); null: now."),
+        ] = None,
     ) -> AssignmentResult:
         who = info.context.principal
 

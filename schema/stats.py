@@ -23,8 +23,8 @@ HAZARD = "safety_hazard"
 
 @strawberry.type(description="Visits in the period that exercised one duty.")
 class DutyVisits:
-    duty: Duty
-    visits: int
+    duty: Duty = strawberry.field(description="The duty.")
+    visits: int = strawberry.field(description="Visits in the period that exercised it.")
 
 
 @strawberry.type(description="Visits to the area's enterprises in the period.")
@@ -36,7 +36,9 @@ class VisitStats:
     )
     enterprises: int = strawberry.field(description="Enterprises in the area now.")
     enterprises_visited: int = strawberry.field(description="Of them, visited in the period.")
-    enterprises_not_visited: int
+    enterprises_not_visited: int = strawberry.field(
+        description="Of them, not visited in the period."
+    )
     months: int = strawberry.field(
         description="Calendar months (park time zone) lying entirely inside the period; a"
         " partial first or last month is not counted. 1 when the period holds no full month"
@@ -72,7 +74,9 @@ class VisitStats:
     " by their due date (closing day in the park time zone)."
 )
 class IssueFigures:
-    category: IssueCategory | None
+    category: IssueCategory | None = strawberry.field(
+        description="The category; null for all categories together."
+    )
     reported: int = strawberry.field(description="Reported in the period.")
     closed: int = strawberry.field(description="Closed in the period.")
     closed_on_time: int = strawberry.field(
@@ -112,7 +116,7 @@ class IssueFigures:
 
 @strawberry.type(description="The ledger in the area and period.")
 class IssueStats:
-    total: IssueFigures
+    total: IssueFigures = strawberry.field(description="All categories together.")
     by_category: list[IssueFigures] = strawberry.field(
         description="Every category, in a fixed order, zeros included."
     )
@@ -134,7 +138,7 @@ class HardCase:
         description="Days from the reporting day to today, in the park time zone."
     )
 
-    @strawberry.field
+    @strawberry.field(description="The issue.")
     async def issue(self, info: Info) -> Issue:
         return await reading.entity(info, "Issue", self.issue_id)
 
@@ -144,12 +148,14 @@ class OutcomeStats:
     recruited_enterprises: int = strawberry.field(
         description="Distinct enterprises with an outcome of people hired."
     )
-    people_hired: int
+    people_hired: int = strawberry.field(description="People hired, summed over the outcomes.")
     financed_enterprises: int = strawberry.field(
         description="Distinct enterprises with an outcome of a loan."
     )
     loan_cny: float = strawberry.field(description="Loans in CNY.")
-    hazards_rectified: int
+    hazards_rectified: int = strawberry.field(
+        description="Hazards rectified, summed over the outcomes."
+    )
 
 
 @strawberry.type(description="Statistics of an area (or of everything) over a period.")
@@ -159,8 +165,12 @@ class Stats:
     found_area: strawberry.Private[AreaRecord | None]
     first: date = strawberry.field(name="from", description="First day, park time zone.")
     last: date = strawberry.field(name="to", description="Last day, park time zone.")
-    timezone: str
-    hard_case_days: int
+    timezone: str = strawberry.field(
+        description="The park time zone the days are counted in (IANA name)."
+    )
+    hard_case_days: int = strawberry.field(
+        description="The hard-case threshold in days used for hardCases."
+    )
 
     @strawberry.field(description="The park, zone or grid; null for everything.")
     async def area(self, info: Info) -> Area | None:
@@ -169,7 +179,7 @@ class Stats:
             return None
         return await reading.entity(info, found.kind.capitalize(), found.id)
 
-    @strawberry.field
+    @strawberry.field(description="Visits in the period.")
     async def visits(self, info: Info) -> VisitStats:
         found = await info.context.loaders(stats.visits, self.period).load(self.scope)
         return VisitStats.of(found)
@@ -180,13 +190,13 @@ class Stats:
         )
         return found
 
-    @strawberry.field
+    @strawberry.field(description="Issue figures, all together and by category.")
     async def issues(self, info: Info) -> IssueStats:
         found = await self.issue_figures(info)
         by_category = [IssueFigures.of(counts) for counts in found.by_category]
         return IssueStats(total=IssueFigures.of(found.total), by_category=by_category)
 
-    @strawberry.field
+    @strawberry.field(description="Safety hazards found and rectified.")
     async def safety_hazards(self, info: Info) -> HazardStats:
         found = (await self.issue_figures(info)).of(HAZARD)
         return HazardStats(
@@ -202,7 +212,7 @@ class Stats:
         found: tuple[stats.HardCase, ...] = await loader.load(self.scope)
         return [HardCase(issue_id=case.issue.id, age_days=case.age_days) for case in found]
 
-    @strawberry.field
+    @strawberry.field(description="Outcomes recorded in the period.")
     async def outcomes(self, info: Info) -> OutcomeStats:
         found = await info.context.loaders(stats.outcomes, self.period).load(self.scope)
         return OutcomeStats(**vars(found))

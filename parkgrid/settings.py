@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field
@@ -183,6 +183,12 @@ class ApiSettings(BaseSettings):
         " boundaries; every ring and part, closing positions included); more is"
         " INVALID_GEOMETRY before any SQL runs.",
     )  # fmt: skip
+    persisted_queries: Literal["auto", "allowlist", "off"] = Field(
+        default="auto",
+        description="auto: Apollo's automatic persisted queries (a client registers a document"
+        " by sending it with its hash); allowlist: only documents registered with `parkgrid"
+        " persisted register` run; off: hashes are refused (PERSISTED_QUERY_NOT_SUPPORTED).",
+    )
 
 
 DEADLINE_DAYS = {

@@ -35,8 +35,8 @@ from resolvers.reads.request import Limits
 from schema import build_schema, limit_rules
 from schema.context import Context
 from schema.errors import ensure_codes
-from web import live
-from web.compiled import FastPath
+from web import live, persisted
+from web.compiled import FastPath, Prepared
 from web.cors import CrossOrigin
 from web.graphql_http import (
     GraphQLRequest,
@@ -89,6 +89,7 @@ class ParkGraphQL(GraphQL[Context, None]):
         self.api, self.ledger = api, LedgerSettings()
         compiled = Limits.of(api, self.ledger)
         self.fast = FastPath(schema, api, limits, compiled)
+        self.persisted = persisted.PersistedQueries(api.persisted_queries)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -129,18 +130,17 @@ class ParkGraphQL(GraphQL[Context, None]):
             await given.close()
 
     async def answer(self, request: Request, given: GraphQLRequest, answered_as: str) -> Response:
+        store: Database = request.app.state.db
+        try:
+            given, registering = await self.persisted.resolve(given, store)
+        except persisted.NotFound:
+            return request_errors(persisted.not_found(), answered_as)
         prepared = self.fast.operation(given.query, given.operation_name)
         if prepared.errors:
             return request_errors(prepared.errors, answered_as)
-        assert prepared.node is not None
-        if prepared.node.operation == OperationType.SUBSCRIPTION:
-            raise Refused(400, "BAD_REQUEST", "subscriptions are not served over HTTP")
-        if given.multipart and prepared.node.operation != OperationType.MUTATION:
-            raise Refused(400, "BAD_REQUEST", "a multipart request carries a mutation with"
-                          " files; send queries as application/json or by GET")  # fmt: skip
-        if request.method == "GET" and prepared.node.operation != OperationType.QUERY:
-            raise Refused(405, "METHOD_NOT_ALLOWED", "send mutations by POST; GET is for queries",
-                          {"Allow": "POST"})  # fmt: skip
+        if registering:
+            await self.persisted.register(given, store)
+        check_transport(request, given, prepared)
         variables = self.fast.variables(prepared, given.variables)
         if isinstance(variables, list):
             return request_errors(variables, answered_as)
@@ -195,6 +195,19 @@ class ParkGraphQL(GraphQL[Context, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         return ensure_codes(dict(await super().process_result(request, result)))  # type: ignore[return-value]
+
+
+def check_transport(request: Request, given: GraphQLRequest, prepared: Prepared) -> None:
+    """Refuse an operation the way it came cannot carry."""
+    assert prepared.node is not None
+    if prepared.node.operation == OperationType.SUBSCRIPTION:
+        raise Refused(400, "BAD_REQUEST", "subscriptions are not served over HTTP")
+    if given.multipart and prepared.node.operation != OperationType.MUTATION:
+        raise Refused(400, "BAD_REQUEST", "a multipart request carries a mutation with"
+                      " files; send queries as application/json or by GET")  # fmt: skip
+    if request.method == "GET" and prepared.node.operation != OperationType.QUERY:
+        raise Refused(405, "METHOD_NOT_ALLOWED", "send mutations by POST; GET is for queries",
+                      {"Allow": "POST"})  # fmt: skip
 
 
 async def healthz(_: Request) -> JSONResponse:

@@ -15,6 +15,7 @@ from parkgrid import cluster
 from parkgrid.auth.commands import add_tokens
 from parkgrid.settings import ClusterSettings, DatabaseSettings, ServerSettings
 from web.cli_exports import add_exports
+from web.cli_persisted import add_persisted
 from web.cli_schema import add_schema
 
 if TYPE_CHECKING:
@@ -247,6 +248,7 @@ def parser() -> argparse.ArgumentParser:
     add_tokens(commands)
     add_exports(commands)
     add_schema(commands)
+    add_persisted(commands)
     serve = commands.add_parser("serve", help="serve GraphQL on HOST:PORT")
     serve.add_argument("--reload", action="store_true")
     serve.set_defaults(handler=cmd_serve)

@@ -11,6 +11,7 @@ large) are 4xx either way. Every error carries `extensions.code`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,7 @@ MAX_FILES = 10
 """File parts in one multipart request: `importFile` takes one; a few more leave room for a
 mutation that takes several, and the size limit bounds them all together."""
 OPERATIONS = "the GraphQL request as a JSON object"
+SHA256 = re.compile("[0-9a-f]{64}")
 MAP = 'which variables each file part fills, as {"0": ["variables.file"]}'
 
 
@@ -60,6 +62,8 @@ class GraphQLRequest:
     operation_name: str | None = None
     uploads: tuple[UploadFile, ...] = ()
     multipart: bool = False
+    persisted: str | None = None
+    """The SHA-256 in `extensions.persistedQuery`; `query` is empty when only it was sent."""
 
     async def close(self) -> None:
         for upload in self.uploads:
@@ -109,15 +113,33 @@ def request_of(given: object) -> GraphQLRequest:
     if unknown:
         raise Refused(400, "BAD_REQUEST", f"unknown request parameters: {', '.join(unknown)}")
     query, variables, name = (given.get(k) for k in ("query", "variables", "operationName"))
-    if not isinstance(query, str) or not query.strip():
-        raise Refused(400, "BAD_REQUEST", "query: a GraphQL document (a string) is required")
     if not isinstance(variables, dict | None):
         raise Refused(400, "BAD_REQUEST", "variables: must be a JSON object")
     if not isinstance(name, str | None):
         raise Refused(400, "BAD_REQUEST", "operationName: must be a string")
-    if not isinstance(given.get("extensions"), dict | None):
+    extensions = given.get("extensions")
+    if not isinstance(extensions, dict | None):
         raise Refused(400, "BAD_REQUEST", "extensions: must be a JSON object")
-    return GraphQLRequest(query, variables or {}, name)
+    persisted = persisted_hash(extensions or {})
+    if query is None and persisted is not None:
+        return GraphQLRequest("", variables or {}, name, persisted=persisted)
+    if not isinstance(query, str) or not query.strip():
+        raise Refused(400, "BAD_REQUEST", "query: a GraphQL document (a string) is required")
+    return GraphQLRequest(query, variables or {}, name, persisted=persisted)
+
+
+def persisted_hash(extensions: dict[str, Any]) -> str | None:
+    """The document's SHA-256 a persisted-query request names (lower-case hex), if any."""
+    if "persistedQuery" not in extensions:
+        return None
+    given = extensions["persistedQuery"]
+    if not isinstance(given, dict) or given.get("version") != 1:
+        raise Refused(400, "BAD_REQUEST", "extensions.persistedQuery: version 1 is supported")
+    sha256 = given.get("sha256Hash")
+    if not isinstance(sha256, str) or not SHA256.fullmatch(sha256):
+        raise Refused(400, "BAD_REQUEST", "extensions.persistedQuery.sha256Hash: must be the"
+                      " document's SHA-256 as 64 lower-case hex digits")  # fmt: skip
+    return sha256
 
 
 def decoded(text: str | bytes, what: str) -> object:
@@ -150,8 +172,9 @@ async def read_request(request: Request, most: int, most_upload: int) -> GraphQL
     if request.method == "GET":
         params = request.query_params
         given: dict[str, object] = dict(params)
-        if params.get("variables"):
-            given["variables"] = decoded(params["variables"], "variables")
+        for part in ("variables", "extensions"):
+            if params.get(part):
+                given[part] = decoded(params[part], part)
         return request_of(given)
     if request.method != "POST":
         raise Refused(405, "METHOD_NOT_ALLOWED", "GraphQL is served by GET and POST",
@@ -250,7 +273,8 @@ def with_files(form: FormData) -> GraphQLRequest:
         for path in paths:
             put(given.variables, path, files[name])
     return GraphQLRequest(given.query, given.variables, given.operation_name,
-                          tuple(files.values()), multipart=True)  # fmt: skip
+                          tuple(files.values()), multipart=True,
+                          persisted=given.persisted)  # fmt: skip
 
 
 def put(variables: dict[str, Any], path: str, upload: UploadFile) -> None:

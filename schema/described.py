@@ -26,6 +26,7 @@ from graphql import (
 )
 
 from parkgrid.settings import ApiSettings
+from schema.outcomes import codes_by_type
 
 ARGUMENTS = {
     "first": "How many nodes this page holds at most; {default_page} when not given (the"
@@ -113,24 +114,37 @@ def describe_arguments(field: GraphQLField, api: ApiSettings) -> None:
             )
 
 
-def describe_result(union: GraphQLUnionType) -> None:
-    """A mutation's result union: the payload, or the typed errors it may answer with."""
+def codes_of(kind: GraphQLObjectType, codes: dict[str, list[str]]) -> list[str]:
+    """A typed error's codes: by the class it reports, else as its own class states."""
+    if kind.name in codes:
+        return codes[kind.name]
+    declared = kind.extensions["strawberry-definition"].origin
+    return [declared.CODE]
+
+
+def describe_result(union: GraphQLUnionType, codes: dict[str, list[str]]) -> None:
+    """A mutation's result union: the payload, or the typed errors it may answer with, each
+    with the codes it carries."""
     errors = [t.name for t in union.types if t.interfaces and t.name.endswith("Error")]
     payloads = [t.name for t in union.types if t.name not in errors]
     if union.description or not errors:
         return
+    listed = "; ".join(f"{t.name}: {', '.join(codes_of(t, codes))}" for t in union.types
+                       if t.name in errors)  # fmt: skip
     union.description = (
         f"{' or '.join(payloads)} when the change was made; else why nothing changed, as one"
         f" of {', '.join(errors)} (each a UserError with `code`, `message` and `field`)."
+        f" Codes: {listed}."
     )
 
 
 def describe_repeated(schema: GraphQLSchema, api: ApiSettings) -> None:
     """Fill the blank descriptions of repeated arguments, generated page types and result
     unions."""
+    codes = codes_by_type()
     for kind in schema.type_map.values():
         if isinstance(kind, GraphQLUnionType):
-            describe_result(kind)
+            describe_result(kind, codes)
         if isinstance(kind, GraphQLObjectType | GraphQLInterfaceType):
             for field in kind.fields.values():
                 describe_arguments(field, api)

@@ -19,13 +19,15 @@ LIMIT_CODES = (
     ("aliases found", "TOO_MANY_ALIASES"),
     ("Syntax Error", "GRAPHQL_PARSE_FAILED"),
 )
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+INTERNAL = "INTERNAL_SERVER_ERROR"
 
 
 def request_error_code(message: str) -> str:
     for fragment, code in LIMIT_CODES:
         if fragment in message:
             return code
-    return "GRAPHQL_VALIDATION_FAILED"
+    return VALIDATION_FAILED
 
 
 def with_code(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:
@@ -56,7 +58,7 @@ class ErrorCodes(MaskErrors):
             code = (error.extensions or {}).get("code") or request_error_code(error.message)
             return with_code(error, error.message, {"code": code})
         logger.error("unexpected error in %s", error.path, exc_info=original)
-        return with_code(error, "Unexpected error.", {"code": "INTERNAL_SERVER_ERROR"})
+        return with_code(error, "Unexpected error.", {"code": INTERNAL})
 
 
 def ensure_codes(response: dict[str, Any]) -> dict[str, Any]:

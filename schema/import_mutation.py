@@ -108,9 +108,9 @@ def rejection(rejected: ImportRejected, kind: str, dry_run: bool, most: int) -> 
                                              rejected=tuple(rejected.problems))  # fmt: skip
     count = len(rejected.problems)
     message = f"the file was refused, nothing was written ({count} {plural(count, 'problem')})"
-    return ImportRejectedError(
-        field="file", code="BAD_USER_INPUT", message=message, report=report_view(report, most)
-    )
+    view = report_view(report, most)
+    return ImportRejectedError(field="file", code=ImportRejectedError.CODE, message=message,
+                               report=view)  # fmt: skip
 
 
 @strawberry.type

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import Enum
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 import strawberry
 
+from parkgrid.errors import InvalidInput
 from parkgrid.importer.outcomes import Changed, ImportReport, Move, Problem, Row, location_of
 from schema.enums import describe_values
 from schema.outcomes import UserError
@@ -178,6 +179,9 @@ class ImportPayload:
     " problem (a dry run's report also says what the other rows would do)."
 )
 class ImportRejectedError(UserError):
+    CODE: ClassVar[str] = InvalidInput.code
+    """The code it carries (the result union's description lists it)."""
+
     report: ImportReportView = strawberry.field(
         description="The whole report, problems included; nothing was stored."
     )

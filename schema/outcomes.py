@@ -4,7 +4,7 @@ the transaction that would have changed it is rolled back."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import strawberry
@@ -12,6 +12,7 @@ import strawberry
 from parkgrid.errors import (
     Conflict,
     Forbidden,
+    InvalidInput,
     InvalidTransition,
     NotFound,
     ParkgridError,
@@ -80,9 +81,32 @@ AnyUserError = (
 """Every typed error; mutation result unions are `<Payload> | AnyUserError`."""
 
 
+def error_type(error: type[ParkgridError]) -> type[UserError]:
+    """The typed error a mutation answers an expected error of this class with."""
+    return next((t for e, t in ERROR_TYPES.items() if issubclass(error, e)), InvalidInputError)
+
+
 def user_error(error: ParkgridError) -> AnyUserError:
-    kind = next((t for e, t in ERROR_TYPES.items() if isinstance(error, e)), InvalidInputError)
+    kind = error_type(type(error))
     return kind(field=error.field, code=error.code, message=error.message)  # type: ignore[return-value]
+
+
+def descendants(root: type[ParkgridError]) -> Iterator[type[ParkgridError]]:
+    yield root
+    for child in root.__subclasses__():
+        yield from descendants(child)
+
+
+def codes_by_type() -> dict[str, list[str]]:
+    """The codes each typed error carries: those of the errors a mutation reports as values
+    (bad input and the classes of ERROR_TYPES; not the request's own troubles, such as the
+    database being unavailable, which stay request errors)."""
+    found: dict[str, set[str]] = {}
+    roots: list[type[ParkgridError]] = [InvalidInput, *ERROR_TYPES]
+    for root in roots:
+        for error in descendants(root):
+            found.setdefault(error_type(error).__name__, set()).add(error.code)
+    return {name: sorted(codes) for name, codes in found.items()}
 
 
 async def attempt(

@@ -46,6 +46,7 @@ from web.graphql_http import (
     failed,
     is_multipart,
     read_request,
+    refusal,
     refused,
     request_errors,
     respond,
@@ -201,12 +202,12 @@ def check_transport(request: Request, given: GraphQLRequest, prepared: Prepared)
     """Refuse an operation the way it came cannot carry."""
     assert prepared.node is not None
     if prepared.node.operation == OperationType.SUBSCRIPTION:
-        raise Refused(400, "BAD_REQUEST", "subscriptions are not served over HTTP")
+        raise refusal("BAD_REQUEST", "subscriptions are not served over HTTP")
     if given.multipart and prepared.node.operation != OperationType.MUTATION:
-        raise Refused(400, "BAD_REQUEST", "a multipart request carries a mutation with"
+        raise refusal("BAD_REQUEST", "a multipart request carries a mutation with"
                       " files; send queries as application/json or by GET")  # fmt: skip
     if request.method == "GET" and prepared.node.operation != OperationType.QUERY:
-        raise Refused(405, "METHOD_NOT_ALLOWED", "send mutations by POST; GET is for queries",
+        raise refusal("METHOD_NOT_ALLOWED", "send mutations by POST; GET is for queries",
                       {"Allow": "POST"})  # fmt: skip
 
 

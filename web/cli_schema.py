@@ -12,6 +12,12 @@ if TYPE_CHECKING:
 def cmd_schema(args: argparse.Namespace) -> int:
     from schema import artefact
 
+    if args.errors:
+        from web import app  # noqa: F401  (every module that defines an error code)
+        from web.error_codes import markdown
+
+        print(markdown())
+        return 0
     current = artefact.service_sdl()
     if args.changes is None:
         print(current, end="")
@@ -34,5 +40,9 @@ def add_schema(commands: Commands) -> None:
         "--changes", nargs="?", const="", metavar="VERSION",
         help="instead, list breaking, dangerous and added changes since a release (default:"
         " the latest in schema/released)",
+    )  # fmt: skip
+    schema.add_argument(
+        "--errors", action="store_true",
+        help="instead, print every extensions.code with its meaning and HTTP statuses (Markdown)",
     )  # fmt: skip
     schema.set_defaults(handler=cmd_schema)

@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from parkgrid.auth.principal import SIGN_IN, SIGNED_IN, check_signed_in, sign_in_params
 from parkgrid.db import Database
-from parkgrid.errors import ParkgridError
+from parkgrid.errors import InvalidInput, ParkgridError
 from parkgrid.settings import ApiSettings
 from resolvers.reads import request as reads
 from resolvers.reads.sql import Unsupported
@@ -43,6 +43,7 @@ from schema.errors import request_error_code
 from schema.selections import Collector, Operation
 
 CACHE_SIZE = 512
+UNRESOLVED = "OPERATION_RESOLUTION_FAILURE"
 Entry = dict[str, Any]
 """An error as the response carries it, with its `extensions.code`."""
 
@@ -73,13 +74,13 @@ def unresolved(name: str | None) -> Prepared:
         if name
         else "operationName: the document has several operations; name the one to run"
     )
-    return Prepared(errors=coded([GraphQLError(message)], "OPERATION_RESOLUTION_FAILURE"))
+    return Prepared(errors=coded([GraphQLError(message)], UNRESOLVED))
 
 
 def variable_errors(errors: Sequence[GraphQLError]) -> list[Entry]:
     """Variables that do not fit their declared types, each named in `field`."""
     entries = []
-    for error, entry in zip(errors, coded(errors, "BAD_USER_INPUT"), strict=True):
+    for error, entry in zip(errors, coded(errors, InvalidInput.code), strict=True):
         node = error.nodes[0] if error.nodes else None
         if isinstance(node, VariableDefinitionNode):
             entry["extensions"]["field"] = node.variable.name.value

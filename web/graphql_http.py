@@ -42,6 +42,18 @@ SHA256 = re.compile("[0-9a-f]{64}")
 MAP = 'which variables each file part fills, as {"0": ["variables.file"]}'
 
 
+REFUSALS = {
+    "BAD_REQUEST": 400,
+    "PAYLOAD_TOO_LARGE": 413,
+    "UNSUPPORTED_MEDIA_TYPE": 415,
+    "METHOD_NOT_ALLOWED": 405,
+    "PERSISTED_QUERY_HASH_MISMATCH": 400,
+    "PERSISTED_QUERY_NOT_SUPPORTED": 400,
+    "PERSISTED_QUERY_NOT_IN_LIST": 403,
+}
+"""The HTTP status of each refusal of a request before it reaches GraphQL."""
+
+
 class Refused(Exception):
     """A request refused before it reached GraphQL: HTTP `status`, the error's `code`."""
 
@@ -51,6 +63,11 @@ class Refused(Exception):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.headers = dict(headers or {})
+
+
+def refusal(code: str, message: str, headers: Mapping[str, str] | None = None) -> Refused:
+    """The refusal of this code, with its status from REFUSALS."""
+    return Refused(REFUSALS[code], code, message, headers)
 
 
 @dataclass(frozen=True)
@@ -108,23 +125,23 @@ def answer_type(headers: Headers) -> str:
 def request_of(given: object) -> GraphQLRequest:
     """The parts of a decoded request, each checked for its type."""
     if not isinstance(given, dict):
-        raise Refused(400, "BAD_REQUEST", "the request must be a JSON object")
+        raise refusal("BAD_REQUEST", "the request must be a JSON object")
     unknown = sorted(set(given) - REQUEST_KEYS)
     if unknown:
-        raise Refused(400, "BAD_REQUEST", f"unknown request parameters: {', '.join(unknown)}")
+        raise refusal("BAD_REQUEST", f"unknown request parameters: {', '.join(unknown)}")
     query, variables, name = (given.get(k) for k in ("query", "variables", "operationName"))
     if not isinstance(variables, dict | None):
-        raise Refused(400, "BAD_REQUEST", "variables: must be a JSON object")
+        raise refusal("BAD_REQUEST", "variables: must be a JSON object")
     if not isinstance(name, str | None):
-        raise Refused(400, "BAD_REQUEST", "operationName: must be a string")
+        raise refusal("BAD_REQUEST", "operationName: must be a string")
     extensions = given.get("extensions")
     if not isinstance(extensions, dict | None):
-        raise Refused(400, "BAD_REQUEST", "extensions: must be a JSON object")
+        raise refusal("BAD_REQUEST", "extensions: must be a JSON object")
     persisted = persisted_hash(extensions or {})
     if query is None and persisted is not None:
         return GraphQLRequest("", variables or {}, name, persisted=persisted)
     if not isinstance(query, str) or not query.strip():
-        raise Refused(400, "BAD_REQUEST", "query: a GraphQL document (a string) is required")
+        raise refusal("BAD_REQUEST", "query: a GraphQL document (a string) is required")
     return GraphQLRequest(query, variables or {}, name, persisted=persisted)
 
 
@@ -134,10 +151,10 @@ def persisted_hash(extensions: dict[str, Any]) -> str | None:
         return None
     given = extensions["persistedQuery"]
     if not isinstance(given, dict) or given.get("version") != 1:
-        raise Refused(400, "BAD_REQUEST", "extensions.persistedQuery: version 1 is supported")
+        raise refusal("BAD_REQUEST", "extensions.persistedQuery: version 1 is supported")
     sha256 = given.get("sha256Hash")
     if not isinstance(sha256, str) or not SHA256.fullmatch(sha256):
-        raise Refused(400, "BAD_REQUEST", "extensions.persistedQuery.sha256Hash: must be the"
+        raise refusal("BAD_REQUEST", "extensions.persistedQuery.sha256Hash: must be the"
                       " document's SHA-256 as 64 lower-case hex digits")  # fmt: skip
     return sha256
 
@@ -146,14 +163,14 @@ def decoded(text: str | bytes, what: str) -> object:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as error:
-        raise Refused(400, "BAD_REQUEST", f"{what} is not valid JSON: {error}") from None
+        raise refusal("BAD_REQUEST", f"{what} is not valid JSON: {error}") from None
 
 
 async def body_of(request: Request, most: int) -> bytes:
     """The request's body, refused once it passes `most` bytes (without reading the rest)."""
     declared = request.headers.get("content-length", "")
-    too_large = Refused(
-        413, "PAYLOAD_TOO_LARGE", f"the body is over {most} bytes (PARKGRID_API_MAX_BODY_BYTES)"
+    too_large = refusal(
+        "PAYLOAD_TOO_LARGE", f"the body is over {most} bytes (PARKGRID_API_MAX_BODY_BYTES)"
     )
     if declared.isdigit() and int(declared) > most:
         raise too_large
@@ -177,7 +194,7 @@ async def read_request(request: Request, most: int, most_upload: int) -> GraphQL
                 given[part] = decoded(params[part], part)
         return request_of(given)
     if request.method != "POST":
-        raise Refused(405, "METHOD_NOT_ALLOWED", "GraphQL is served by GET and POST",
+        raise refusal("METHOD_NOT_ALLOWED", "GraphQL is served by GET and POST",
                       {"Allow": "GET, POST"})  # fmt: skip
     kind, parameters = media_type(request.headers.get("content-type", ""))
     if kind == MULTIPART:
@@ -185,7 +202,7 @@ async def read_request(request: Request, most: int, most_upload: int) -> GraphQL
     if kind != JSON or parameters.get("charset", "utf-8") != "utf-8":
         sent = kind or "no media type"
         message = f"send the request as {JSON} ({MULTIPART} for files), not {sent}"
-        raise Refused(415, "UNSUPPORTED_MEDIA_TYPE", message)
+        raise refusal("UNSUPPORTED_MEDIA_TYPE", message)
     return request_of(decoded(await body_of(request, most), "the body"))
 
 
@@ -201,7 +218,7 @@ async def multipart_request(request: Request, most: int, most_upload: int) -> Gr
     CORS preflight), and past `most_upload` bytes, declared or streamed."""
     require_preflight(request.headers)
     message = f"the upload is over {most_upload} bytes (PARKGRID_API_MAX_UPLOAD_BYTES)"
-    too_large = Refused(413, "PAYLOAD_TOO_LARGE", message)
+    too_large = refusal("PAYLOAD_TOO_LARGE", message)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > most_upload:
         raise too_large
@@ -210,7 +227,7 @@ async def multipart_request(request: Request, most: int, most_upload: int) -> Gr
         form = await counted.form(max_files=MAX_FILES, max_fields=2, max_part_size=most)
     except (MultiPartException, HTTPException) as error:
         reason = error.message if isinstance(error, MultiPartException) else error.detail
-        raise Refused(400, "BAD_REQUEST", f"the multipart body cannot be read: {reason}") from None
+        raise refusal("BAD_REQUEST", f"the multipart body cannot be read: {reason}") from None
     try:
         return with_files(form)
     except Refused:
@@ -220,7 +237,7 @@ async def multipart_request(request: Request, most: int, most_upload: int) -> Gr
 
 def require_preflight(headers: Headers) -> None:
     if not any(headers.get(name, "").strip() for name in PREFLIGHT_HEADERS):
-        raise Refused(400, "BAD_REQUEST",
+        raise refusal("BAD_REQUEST",
                       "a multipart request needs a header a browser form cannot send:"
                       " Authorization (a token) or GraphQL-Preflight: 1 (against cross-site"
                       " request forgery)")  # fmt: skip
@@ -244,7 +261,7 @@ def limited(receive: Receive, most: int, refusal: Refused) -> Receive:
 def form_text(form: FormData, name: str, what: str) -> str:
     value = form.get(name)
     if not isinstance(value, str):
-        raise Refused(400, "BAD_REQUEST", f"the multipart request needs a `{name}` field: {what}")
+        raise refusal("BAD_REQUEST", f"the multipart request needs a `{name}` field: {what}")
     return value
 
 
@@ -256,19 +273,19 @@ def with_files(form: FormData) -> GraphQLRequest:
         isinstance(paths, list) and all(isinstance(p, str) for p in paths)
         for paths in mapping.values()
     ):
-        raise Refused(400, "BAD_REQUEST", f"map: must be a JSON object; {MAP}")
+        raise refusal("BAD_REQUEST", f"map: must be a JSON object; {MAP}")
     uploads = [(name, value) for name, value in form.multi_items() if isinstance(value, UploadFile)]
     files = dict(uploads)
     if len(files) < len(uploads):
-        raise Refused(400, "BAD_REQUEST", "two file parts have the same name")
+        raise refusal("BAD_REQUEST", "two file parts have the same name")
     missing = [name for name in mapping if name not in files]
     if missing:
         message = f"map: names the file part {missing[0]!r}, which the request does not hold"
-        raise Refused(400, "BAD_REQUEST", message)
+        raise refusal("BAD_REQUEST", message)
     unmapped = sorted(files.keys() - mapping.keys())
     if unmapped:
         message = f"map: names no variable for the file part {unmapped[0]!r}"
-        raise Refused(400, "BAD_REQUEST", message)
+        raise refusal("BAD_REQUEST", message)
     for name, paths in mapping.items():
         for path in paths:
             put(given.variables, path, files[name])
@@ -290,7 +307,7 @@ def put(variables: dict[str, Any], path: str, upload: UploadFile) -> None:
             return
         target = found[1]
     message = f"map: {path!r} names no null placeholder among the operation's variables"
-    raise Refused(400, "BAD_REQUEST", message)
+    raise refusal("BAD_REQUEST", message)
 
 
 def slot(container: Any, step: str) -> tuple[Any, Any] | None:

@@ -20,11 +20,12 @@ from typing import Any, Literal
 
 from parkgrid import persisted
 from parkgrid.db import Database
-from web.graphql_http import GraphQLRequest, Refused, error_entry
+from web.graphql_http import GraphQLRequest, Refused, error_entry, refusal
 
 Mode = Literal["auto", "allowlist", "off"]
 CACHE_SIZE = 512
 NOT_FOUND = "PersistedQueryNotFound"
+NOT_FOUND_CODE = "PERSISTED_QUERY_NOT_FOUND"
 """The message Apollo's clients look for (besides the code) before sending the document."""
 
 
@@ -35,22 +36,22 @@ class NotFound(Exception):
 def not_found() -> list[dict[str, Any]]:
     """The answer to an unknown hash: as a request error (200, or 400 to clients of
     application/graphql-response+json), as Apollo's clients expect it."""
-    return [error_entry("PERSISTED_QUERY_NOT_FOUND", NOT_FOUND)]
+    return [error_entry(NOT_FOUND_CODE, NOT_FOUND)]
 
 
 def mismatch() -> Refused:
     message = "extensions.persistedQuery.sha256Hash: provided sha does not match query"
-    return Refused(400, "PERSISTED_QUERY_HASH_MISMATCH", message)
+    return refusal("PERSISTED_QUERY_HASH_MISMATCH", message)
 
 
 def not_in_list(sha256: str) -> Refused:
-    return Refused(403, "PERSISTED_QUERY_NOT_IN_LIST",
+    return refusal("PERSISTED_QUERY_NOT_IN_LIST",
                    f"the document {sha256} is not registered, and only registered documents"
                    " run here (PARKGRID_API_PERSISTED_QUERIES=allowlist)")  # fmt: skip
 
 
 def not_supported() -> Refused:
-    return Refused(400, "PERSISTED_QUERY_NOT_SUPPORTED",
+    return refusal("PERSISTED_QUERY_NOT_SUPPORTED",
                    "persisted queries are off here (PARKGRID_API_PERSISTED_QUERIES=off):"
                    " send the document")  # fmt: skip
 

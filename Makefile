@@ -9,7 +9,7 @@ export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
 .PHONY: run test stop install db migrate seed serve lint format check bench vendor-maplibre \
-	vendor-graphiql
+	vendor-graphiql example
 
 run: seed
 	@echo "Demo admin token, valid 30 days (send it as 'Authorization: Bearer <token>'):"
@@ -55,6 +55,13 @@ check: lint test
 
 bench: db
 	$(BIN)/python -m bench.run
+
+# The example map frontend (examples/map-app): npm packages from its lock file, types generated
+# from schema.graphql, type-checked, bundled into examples/map-app/dist/, which the service then
+# serves at /examples/map-app/. Node.js and npm come from Debian when missing (as root).
+example:
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q nodejs npm; }
+	cd examples/map-app && npm ci --no-audit --no-fund && npm run build
 
 # MapLibre GL JS for the /map page, vendored from its npm package (committed; not needed to run).
 MAPLIBRE_VERSION ?= 5.24.1

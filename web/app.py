@@ -61,6 +61,7 @@ from web.middleware import (
     settle,
 )
 from web.routes.coverage import coverage_routes
+from web.routes.examples import example_routes
 from web.routes.exports import export_routes
 from web.routes.map import graphiql_page, map_routes
 from web.routes.ogc import ogc_routes
@@ -259,6 +260,7 @@ def create_app(
         *ogc_routes(api_settings),
         *export_routes(api_settings),
         *map_routes(),
+        *example_routes(),
     ]
     return Starlette(
         routes=routes,

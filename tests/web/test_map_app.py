@@ -166,3 +166,7 @@ def test_grids_pages_near_sign_in_and_live_counts(
         f".includes('{before + 1} open issues')"
     )
     assert outside.urls == []
+    by_hash = [u for u in outside.requested if "/graphql?" in u and "persistedQuery" in u]
+    assert by_hash, "the app's queries go by hash with GET"
+    kept = rows(fresh_demo_url, "SELECT count(*) AS n FROM persisted_query")[0]["n"]
+    assert int(str(kept)) >= 3  # ParkGrids, GridEnterprises, NearEnterprises, registered by urql

@@ -22,6 +22,7 @@ from graphql import (
     GraphQLSchema,
     GraphQLUnionType,
     get_named_type,
+    is_non_null_type,
     is_specified_scalar_type,
 )
 
@@ -42,17 +43,14 @@ ARGUMENTS = {
     "lat": "Latitude of the point, WGS 84 degrees, -90 to 90.",
     "k": "How many to return, nearest first.",
     "code": "The code, as the register holds it (case-sensitive).",
-    "uscc": "The enterprise's Unified Social Credit Code (18 characters; lower case and spaces"
-    " are normalised).",
+    "uscc": "The enterprise's Unified Social Credit Code (18 characters; surrounding spaces are"
+    " trimmed and letters upper-cased).",
     "id": "The ID, as another field returned it.",
     "version": "The `version` you last read: a change made since is refused with CONFLICT"
     " (reload and retry), so no edit is lost.",
     "boundary": "A GeoJSON Polygon or MultiPolygon in WGS 84 (RFC 7946); it must be valid"
     " (no self-intersection) and is stored as a MultiPolygon.",
     "location": "A GeoJSON Point in WGS 84 (RFC 7946).",
-    "park": "A park's code: only what lies in that park; null: every park.",
-    "zone": "A zone's code: only what lies in that zone; null: every zone.",
-    "grid": "A grid's code: only what lies in that grid; null: every grid.",
     "maxPerLiaison": "A liaison carrying more enterprises than this is overloaded.",
     "minPerLiaison": "A liaison carrying fewer enterprises than this is underloaded.",
     "enterprise": "The enterprise's Unified Social Credit Code.",
@@ -71,6 +69,10 @@ ARGUMENTS = {
     "address": "The postal address; null: none (in an update, left out: unchanged).",
 }
 """What an argument of this name means wherever it appears; `{type}` is its input type."""
+AREAS = ("park", "zone", "grid")
+AREA_SCOPE = "A {kind}'s code: only what lies in that {kind}; null: every {kind}."
+AREA_NAMED = "The {kind}'s code."
+"""An optional park, zone or grid narrows a list or report; a required one names the area."""
 
 CONNECTION = "A page of {node} nodes in a stable order, with the cursor to the next page."
 EDGE = "A {node} in a page, with the cursor that pages on after it."
@@ -108,9 +110,13 @@ def describe_pages(kind: GraphQLObjectType) -> None:
 def describe_arguments(field: GraphQLField, api: ApiSettings) -> None:
     for name, argument in field.args.items():
         template = ARGUMENTS.get(name)
+        if name in AREAS:
+            template = AREA_NAMED if is_non_null_type(argument.type) else AREA_SCOPE
         if template is not None and not argument.description:
             argument.description = template.format(
-                type=get_named_type(argument.type).name, default_page=api.default_page_size
+                type=get_named_type(argument.type).name,
+                default_page=api.default_page_size,
+                kind=name,
             )
 
 

@@ -187,7 +187,10 @@ class LedgerMutation:
 
     @strawberry.mutation(description="Log a visit in one or more of the four duties.")
     async def log_visit(
-        self, info: Info, enterprise: str, at: datetime, duties: list[Duty],
+        self, info: Info, enterprise: str,
+        at: Annotated[datetime, strawberry.argument(
+            description="When the visit took place (ISO 8601 with an offset).")],
+        duties: list[Duty],
         note: str | None = None,
         check_in: Annotated[PointInput | None, strawberry.argument(
             description="Where the cadre's device was; a point far from the enterprise is"

@@ -265,7 +265,10 @@ class PlanningQuery:
         + UPSERT_RULE.format(parent="zone")
     )
     async def preview_grid_change(
-        self, info: Info, code: str, boundary: GeoJSON, zone: str | None = None,
+        self, info: Info, code: str, boundary: GeoJSON,
+        zone: Annotated[str | None, strawberry.argument(
+            description="The zone the grid would belong to; null: its zone now (a new grid"
+            " needs one).")] = None,
         min_gap_sq_m: Annotated[float, MIN_GAP] = 1.0,
     ) -> GridChangePreview:  # fmt: skip
         proposed = proposed_grid(info, code, boundary, zone, min_gap_sq_m)

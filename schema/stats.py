@@ -207,7 +207,13 @@ class Stats:
         description="Open issues (now) reported more than hardCaseDays days before today,"
         " oldest first; at most `first` when given."
     )
-    async def hard_cases(self, info: Info, first: int | None = None) -> list[HardCase]:
+    async def hard_cases(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="The most to list; null: every one.")
+        ] = None,
+    ) -> list[HardCase]:
         loader = info.context.loaders(stats.hard_cases, self.period, self.hard_case_days, first)
         found: tuple[stats.HardCase, ...] = await loader.load(self.scope)
         return [HardCase(issue_id=case.issue.id, age_days=case.age_days) for case in found]

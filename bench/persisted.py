@@ -1,8 +1,7 @@
 """Benchmark persisted queries on a mobile-sized request: a map screen's query (what the example
 app asks in two: a park's grids with boundaries, a page of a grid's enterprises), sent as a
-frontend sends it,
-POST with the whole document (and its hash, as a registered client does) against GET with the
-hash alone, on the demo park.
+frontend sends it: POST with the whole document (and its hash, as a registered client does)
+against GET with the hash alone, on the demo park.
 
     python -m bench.persisted [--requests 400] [--workers 1]
 

@@ -21,6 +21,14 @@ import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
 
+from parkgrid.auth.principal import (
+    SIGN_IN_TO_READ,
+    SIGNED_IN,
+    TOKEN_CHECKED,
+    reading_as,
+    scope_needed,
+    sign_in_params,
+)
 from parkgrid.settings import ApiSettings
 from resolvers.reads.request import Limits, Plan, compile_request, query_fields
 from resolvers.reads.selection import Selection
@@ -33,6 +41,7 @@ NOW = datetime(2026, 3, 15, 4, 30, tzinfo=UTC)  # 12:30 in the park's time zone
 TODAY = date(2026, 3, 15)
 LIMITS = Limits(default_page=50, max_page=500, check_in_tolerance_m=500.0, max_positions=10_000)
 PLACEHOLDER = re.compile(r"%\((b\d+)\)s")
+TOKEN_PLACEHOLDER = re.compile(r"%\((digest|at)\)s")  # the token's check, when signed in
 GRID = "430624101001001"
 FAR_USCC = "91430624MA0QC60PNP"
 
@@ -91,9 +100,17 @@ QUERIES: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
         ("430624101002",),
     ),
     "grid_detail_signed_in": (GRID_DETAIL_QUERY, {"code": GRID}, (GRID,)),
+    "issue_titles_signed_in": (
+        "query ($zone: String!) { issues(filter: {zone: $zone}, first: 5) { nodes { id title"
+        " enterprise { uscc } } } }",
+        {"zone": "430624101002"},
+        ("430624101002",),
+    ),
 }
 TOP = {"enterprises_bbox": "enterprises", "enterprises_near_distance_after": "enterprises",
-       "planner_nested": "zone", "grid_detail_signed_in": "grid"}  # fmt: skip
+       "planner_nested": "zone", "grid_detail_signed_in": "grid",
+       "issue_titles_signed_in": "issues"}  # fmt: skip
+SIGNED_IN_PARAMS = sign_in_params("Bearer pgt_golden-unknown", NOW)
 BY_HAND: dict[str, tuple[tuple[Selection, ...], tuple[str, ...]]] = {
     "grid_detail": (GRID_DETAIL, (GRID,)),
     "locate": (LOCATE, ("112.8712", "28.6861")),
@@ -156,7 +173,7 @@ def check_golden(name: str, plan: Plan) -> None:
 
 
 def check_bound(plan: Plan, literals: tuple[str, ...]) -> None:
-    assert "%" not in PLACEHOLDER.sub("", plan.sql)
+    assert "%" not in TOKEN_PLACEHOLDER.sub("", PLACEHOLDER.sub("", plan.sql))
     assert set(PLACEHOLDER.findall(plan.sql)) == set(plan.params)
     values = {str(v) for v in plan.params.values()}
     for literal in literals:
@@ -180,13 +197,26 @@ def test_hand_built_shapes_match_their_golden_sql(name) -> None:
 
 def test_the_schema_collects_what_is_built_by_hand(fastpath) -> None:
     """The same grid detail from GraphQL text and from Selections built by hand compiles to
-    the same statement; signing in adds only the token columns."""
+    the same statement; signing in adds only the token's check (grid detail reads no scoped
+    view, so the statement checks the token itself and no scope is set before it)."""
     plan = plan_of(fastpath, GRID_DETAIL_QUERY, {"code": GRID})
     hand, _ = by_hand("grid_detail")
     assert plan == hand
     signed, _ = planned(fastpath, "grid_detail_signed_in")
     assert signed.params == hand.params
-    assert signed.sql.startswith(hand.sql + ", current_setting('parkgrid.token_id', true)")
+    assert signed.sql == f"{hand.sql}, {TOKEN_CHECKED}"
+    statements, _ = reading_as("Bearer pgt_x", NOW, signed.sql, signed.params)
+    assert statements == [(signed.sql, True)]
+
+
+def test_a_statement_reading_a_scoped_view_is_sent_after_the_scope(fastpath) -> None:
+    """Issue titles are read through the scoped views: the caller's scope is set first, in
+    the same round trip, and the statement reads how the token's check went."""
+    plan, _ = planned(fastpath, "issue_titles_signed_in")
+    assert plan.sql.endswith(f", {SIGNED_IN}") and scope_needed(plan.sql)
+    statements, params = reading_as("Bearer pgt_x", NOW, plan.sql, plan.params)
+    assert statements == [(SIGN_IN_TO_READ, True), (plan.sql, True)]
+    assert params == {**plan.params, **sign_in_params("Bearer pgt_x", NOW)}
 
 
 def test_values_change_parameters_not_the_statement(fastpath) -> None:
@@ -227,7 +257,7 @@ def test_golden_statements_run_and_answer_the_keys_asked(fastpath, database, nam
         plan, _ = planned(fastpath, name)
         expected = [TOP[name]]
     with database.cursor() as cursor:
-        cursor.execute(plan.sql, plan.params)
+        cursor.execute(plan.sql, {**plan.params, **SIGNED_IN_PARAMS})
         data, guards, *_ = cursor.fetchone()
     assert not any(guards)
     assert list(json.loads(data)) == expected

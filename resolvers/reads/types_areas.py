@@ -30,7 +30,11 @@ TYPENAMES = {kind: typename for typename, kind in KINDS.items()}
 
 
 def in_area(kind: AreaKind, t: str, column: str = "e.grid_id") -> str:
-    """Enterprises (by their grid column) under the area row `t`."""
+    """Enterprises (by their grid column) under the area row `t`: a grid's are its own (so
+    the index on the grid column finds them), a zone's or park's those of the grids under
+    it."""
+    if kind == "grid":
+        return f"{column} = {t}.id"
     return f"{column} IN (SELECT u.grid_id FROM ({grids_under(kind, f'ARRAY[{t}.id]')}) u)"
 
 

@@ -157,9 +157,6 @@ def area_properties(parent: str) -> tuple[Property, ...]:
     )  # fmt: skip
 
 
-GRID_CODE = by_code("e.grid_id", "grid")
-ENTERPRISE_GRID_CODE = Filter("t.grid_id = (SELECT x.id FROM grid x WHERE x.code = {p})")
-
 LAYERS = {
     layer.id: layer
     for layer in (
@@ -181,7 +178,7 @@ LAYERS = {
             "Enterprise", "enterprise", "t.uscc", "t.location", True,
             (Property("uscc", filter=EQUAL), Property("name", filter=EQUAL),
              Property("industry", filter=EQUAL), Property("address", tile=None, filter=EQUAL),
-             Property("grid_code", "grid.code", filter=ENTERPRISE_GRID_CODE),
+             Property("grid_code", "grid.code", filter=by_code("t.grid_id", "grid")),
              Property("open_issues", "openIssueCount", tile="Number")),
             Zooms("Enterprises with their grid and open issues.", 12),
         ),
@@ -197,7 +194,7 @@ LAYERS = {
              Property("overdue", tile="Boolean", filter=Filter(parse=boolean)),
              Property("title", tile="String (signed-in callers only)"),
              Property("uscc", "enterprise.uscc", filter=Filter("e.uscc = {p}")),
-             Property("grid_code", "enterprise.grid.code", filter=GRID_CODE)),
+             Property("grid_code", "enterprise.grid.code", filter=by_code("e.grid_id", "grid"))),
             Zooms("Open issues at their enterprise.", 12),
             joins="JOIN enterprise e ON e.id = t.enterprise_id", base=is_open("t"),
             numeric_id=True,

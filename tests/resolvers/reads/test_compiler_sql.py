@@ -4,7 +4,9 @@ the compiler that changes a statement shows here as a diff to review; run with
 PARKGRID_UPDATE_GOLDEN=1 to write the golden files (then read them before committing).
 
 Every statement also binds every value (no user value in the text, no '%' but the
-placeholders) and runs on the demo park, answering the keys asked for."""
+placeholders) and runs on the demo park, answering the keys asked for. The map's layer
+statements (tiles and OGC pages, built from the same fields) are kept as golden/layer_*.sql;
+their answers are tested in tests/web/routes."""
 
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ from parkgrid.auth.principal import (
     sign_in_params,
 )
 from parkgrid.settings import ApiSettings
+from resolvers.gis import features, tiles
+from resolvers.gis.layers import LAYERS
 from resolvers.reads.request import Limits, Plan, compile_request, query_fields
 from resolvers.reads.selection import Selection
 from schema import build_schema, limit_rules
@@ -163,9 +167,8 @@ def rendered(plan: Plan) -> str:
     return "\n".join([*lines, plan.sql, ""])
 
 
-def check_golden(name: str, plan: Plan) -> None:
+def check_golden(name: str, text: str) -> None:
     path = GOLDEN / f"{name}.sql"
-    text = rendered(plan)
     if UPDATE and (not path.exists() or path.read_text(encoding="utf-8") != text):
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"{path} is missing: run with PARKGRID_UPDATE_GOLDEN=1, then review it"
@@ -185,14 +188,14 @@ def check_bound(plan: Plan, literals: tuple[str, ...]) -> None:
 def test_planned_shapes_match_their_golden_sql(fastpath, name) -> None:
     plan, literals = planned(fastpath, name)
     check_bound(plan, literals)
-    check_golden(name, plan)
+    check_golden(name, rendered(plan))
 
 
 @pytest.mark.parametrize("name", sorted(BY_HAND))
 def test_hand_built_shapes_match_their_golden_sql(name) -> None:
     plan, literals = by_hand(name)
     check_bound(plan, literals)
-    check_golden(name, plan)
+    check_golden(name, rendered(plan))
 
 
 def test_the_schema_collects_what_is_built_by_hand(fastpath) -> None:
@@ -229,6 +232,17 @@ def test_values_change_parameters_not_the_statement(fastpath) -> None:
     assert first.params != second.params and 7 in second.params.values()
     grid = plan_of(fastpath, GRID_DETAIL_QUERY, {"code": "430624101003005"})
     assert grid and grid.sql == by_hand("grid_detail")[0].sql
+
+
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_map_layer_statements_match_their_golden_sql(layer: str) -> None:
+    """The map's layers read the API's fields (resolvers.gis.layers): a change to a field they
+    show shows here too, in the tile statement and the OGC page (with a box, every filter)."""
+    collection = features.COLLECTIONS[layer]
+    page = features.items_statement(collection, True, tuple(sorted(collection.filters)))
+    tile = tiles.LAYERS[layer].statement
+    text = f"-- tile\n{' '.join(tile.split())}\n-- OGC items page\n{' '.join(page.split())}\n"
+    check_golden(f"layer_{layer}", text)
 
 
 @pytest.fixture(scope="module")

@@ -68,8 +68,8 @@ def feature_json(collection: Collection, links: str = "") -> str:
 
 
 def with_rows(collection: Collection) -> str:
-    """The page's rows `k` joined to the rows `t` they stand for."""
-    return f"k JOIN {collection.table} t ON t.id = k.rid"
+    """The page's rows `k` joined to the rows `t` they stand for (and what `t` joins)."""
+    return f"k JOIN {collection.table} t ON t.id = k.rid {collection.joins}".rstrip()
 
 
 @dataclass(frozen=True)
@@ -140,8 +140,7 @@ def feature_statement(collection: Collection) -> str:
     c = collection
     links = ", 'links', json_build_array(CAST(%(self)s AS json), CAST(%(collection)s AS json))"
     return f"""SELECT (SELECT {feature_json(c, links)}::text
-FROM (SELECT {carried(c)} FROM {c.matched} WHERE {c.base} AND {c.key} = %(fid)s) k
-JOIN {c.table} t ON t.id = k.rid)"""
+FROM (SELECT {carried(c)} FROM {c.matched} WHERE {c.base} AND {c.key} = %(fid)s) {with_rows(c)})"""
 
 
 def items(

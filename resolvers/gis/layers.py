@@ -60,7 +60,8 @@ def by_code(column: str, table: str) -> Filter:
 @dataclass(frozen=True)
 class Property:
     """A feature's property: the path of the API's fields it shows, or `stored`, SQL over
-    the row `t` for a column shown as stored. `tile` is its type as the TileJSON states it
+    the row `t` for a column shown as stored. `on` reads the path from a row the layer's
+    `joins` bring instead (alias, API type). `tile` is its type as the TileJSON states it
     (None: OGC pages only); `filter` makes it an OGC query parameter."""
 
     name: str
@@ -68,9 +69,11 @@ class Property:
     stored: str = ""
     tile: str | None = "String"
     filter: Filter | None = None
+    on: tuple[str, str] | None = None
 
     def sql(self, c: Compiler, typename: str) -> str:
-        return self.stored or c.value(typename, "t", self.path or self.name)
+        row, typename = self.on or ("t", typename)
+        return self.stored or c.value(typename, row, self.path or self.name)
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,9 @@ def area_properties(parent: str) -> tuple[Property, ...]:
     )  # fmt: skip
 
 
+ENTERPRISE = ("e", "Enterprise")
+"""An issue's enterprise, which the issues layer joins for its location."""
+
 LAYERS = {
     layer.id: layer
     for layer in (
@@ -193,8 +199,9 @@ LAYERS = {
              Property("due_date", stored="CAST(t.due_date AS text)"),
              Property("overdue", tile="Boolean", filter=Filter(parse=boolean)),
              Property("title", tile="String (signed-in callers only)"),
-             Property("uscc", "enterprise.uscc", filter=Filter("e.uscc = {p}")),
-             Property("grid_code", "enterprise.grid.code", filter=by_code("e.grid_id", "grid"))),
+             Property("uscc", on=ENTERPRISE, filter=EQUAL),
+             Property("grid_code", "grid.code", on=ENTERPRISE,
+                      filter=by_code("e.grid_id", "grid"))),
             Zooms("Open issues at their enterprise.", 12),
             joins="JOIN enterprise e ON e.id = t.enterprise_id", base=is_open("t"),
             numeric_id=True,

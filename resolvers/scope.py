@@ -52,20 +52,6 @@ def open_issue_count(enterprise_id: str) -> str:
     )
 
 
-def overdue(alias: str, today: str = "%(today)s") -> str:
+def overdue(alias: str, today: str) -> str:
     """An issue past its due date (park day); false when it has none."""
     return f"coalesce({alias}.due_date < {today}, false)"
-
-
-def area_issue_counts(grids: str, alias: str = "ic") -> str:
-    """A lateral join counting the open and the overdue issues of the grids in one pass."""
-    return (
-        "LEFT JOIN LATERAL (SELECT count(*) AS open_issues,"
-        " count(*) FILTER (WHERE i.due_date < %(today)s) AS overdue_issues"
-        " FROM issue i JOIN enterprise e ON e.id = i.enterprise_id"
-        f" WHERE e.grid_id IN ({grids}) AND {OPEN_ISSUE}) {alias} ON true"
-    )
-
-
-def area_enterprise_count(grids: str) -> str:
-    return f"(SELECT count(*) FROM enterprise e WHERE e.grid_id IN ({grids}))"

@@ -18,14 +18,14 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any, NoReturn, TypeVar
 
 import orjson
 
-from parkgrid.auth.principal import SIGN_IN, SIGNED_IN, check_signed_in, sign_in_params
+from parkgrid.auth.principal import check_signed_in, reading_as, signed
 from parkgrid.changes import QUEUE_SIZE, Interest, Notice, Signal, parse
 from parkgrid.errors import InvalidInput, NotFound, ReplayTooLong, Unauthenticated, Unavailable
 from resolvers.reads import changes as sql
@@ -198,12 +198,10 @@ class Stream:
         header = self.live.authorization
         plan = compile_request(
             parts, self.limits, park_today(self.context.api, now), now,
-            self.context.principal.is_staff, SIGNED_IN if header else "",
+            self.context.principal.is_staff,
         )  # fmt: skip
-        statements, params = [(plan.sql, True)], dict(plan.params)
-        if header is not None:
-            statements.insert(0, (SIGN_IN, True))
-            params.update(sign_in_params(header, now))
+        plan = replace(plan, sql=signed(plan.sql)) if header else plan
+        statements, params = reading_as(header, now, plan.sql, plan.params)
         row = await self.live.db.at_once(statements, params)
         if header is not None:
             check_signed_in(row["token_id"], row["refusal"])

@@ -93,6 +93,10 @@ def walk(value: ValueNode) -> Iterator[ValueNode]:
             yield from walk(entry.value)
 
 
+Details = list[FieldDetails]
+"""The nodes of one response key (a field asked more than once, by fragments)."""
+
+
 class Collector:
     """Builds selections for one strawberry schema."""
 
@@ -135,7 +139,7 @@ class Collector:
         variables: VariableValues,
         parent: GraphQLObjectType,
         key: str,
-        details: list[FieldDetails],
+        details: Details,
         runtime: GraphQLObjectType | None = None,
     ) -> Selection:
         name = details[0].node.name.value
@@ -144,7 +148,12 @@ class Collector:
         nodes = tuple(id(d.node) for d in details)
         if nodes in operation.static and runtime is None:
             return operation.static[nodes]
-        found = self.collected(operation, variables, parent, key, details, runtime)
+        if name.startswith("__"):
+            raise Unsupported("introspection")
+        definition = parent.fields[name]
+        args = self.arguments(operation, definition, details[0].node, variables)
+        returned = runtime or get_named_type(definition.type)
+        found = Selection(key, name, args, self.below(operation, variables, returned, details))
         if runtime is None and nodes not in operation.varying:
             if any(names_variables(d.node, operation.fragments) for d in details):
                 operation.varying.add(nodes)
@@ -152,30 +161,18 @@ class Collector:
                 operation.static[nodes] = found
         return found
 
-    def collected(
-        self,
-        operation: Operation,
-        variables: VariableValues,
-        parent: GraphQLObjectType,
-        key: str,
-        details: list[FieldDetails],
-        runtime: GraphQLObjectType | None,
-    ) -> Selection:
-        name = details[0].node.name.value
-        if name.startswith("__"):
-            raise Unsupported("introspection")
-        definition = parent.fields[name]
-        args = self.arguments(operation, definition, details[0].node, variables)
-        returned = runtime or get_named_type(definition.type)
+    def below(
+        self, operation: Operation, variables: VariableValues, returned: Any, details: Details
+    ) -> tuple[Selection, ...]:
+        """The selections under a field whose value is of type `returned`: none for a leaf."""
         if is_leaf_type(returned):
-            return Selection(key, name, args)
+            return ()
         if not isinstance(returned, GraphQLObjectType):
             raise Unsupported("abstract types")
         sub = collect_subfields(
             self.schema, operation.fragments, variables, operation.node, returned, details
         )
-        children = self.selections(operation, variables, returned, sub.grouped_field_set)
-        return Selection(key, name, args, children)
+        return self.selections(operation, variables, returned, sub.grouped_field_set)
 
     def arguments(
         self,

@@ -10,7 +10,7 @@ variables that do not fit their types are refused here, for every operation."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -32,7 +32,7 @@ from graphql.execution.values import VariableValues, get_variable_values
 from graphql.utilities import get_operation_ast
 from sqlalchemy.exc import SQLAlchemyError
 
-from parkgrid.auth.principal import SIGN_IN, SIGNED_IN, check_signed_in, sign_in_params
+from parkgrid.auth.principal import check_signed_in, reading_as, signed
 from parkgrid.db import Database
 from parkgrid.errors import InvalidInput, ParkgridError
 from parkgrid.settings import ApiSettings
@@ -135,8 +135,8 @@ class FastPath:
         try:
             fields = reads.query_fields(self.collector.root(operation, variables))
             today = park_today(self.api, now)
-            columns = SIGNED_IN if signed_in else ""
-            return reads.compile_request(fields, self.limits, today, now, signed_in, columns)
+            plan = reads.compile_request(fields, self.limits, today, now, signed_in)
+            return replace(plan, sql=signed(plan.sql)) if signed_in else plan
         except (Unsupported, ParkgridError):  # the executor words the error
             return None
 
@@ -152,11 +152,7 @@ class FastPath:
         plan = operation and self.plan(operation, variables, now, header is not None)
         if not isinstance(plan, reads.Plan):
             return None
-        statements = [(plan.sql, True)]
-        params = dict(plan.params)
-        if header is not None:
-            statements.insert(0, (SIGN_IN, True))
-            params.update(sign_in_params(header, now))
+        statements, params = reading_as(header, now, plan.sql, plan.params)
         try:
             row = await db.at_once(statements, params)
         except (SQLAlchemyError, psycopg2.Error):  # a bug: the executor words its error

@@ -6,6 +6,8 @@ of their enterprises and changes only those enterprises' visits and issues."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
@@ -20,22 +22,32 @@ from parkgrid.vocabulary import held_at
 Kind = Literal["anonymous", "viewer", "cadre", "admin"]
 
 # only a cadre's token reaches grids through assignments (an admin's or viewer's may name one):
-# its assignments held now are read once (h), the scope's arrays from them
+# its assignments held now are read once (h), each with the grid it reaches (a zone lead's
+# every grid of the zone, a grid lead's grid, a liaison's enterprise's grid), the scope's
+# arrays and the grids it reads from them
 HELD = f"""
 h AS MATERIALIZED (
-  SELECT a.role, a.zone_id, a.grid_id, a.enterprise_id FROM t
-  JOIN public.assignment a ON a.cadre_id = t.cadre_id
+  SELECT a.role, a.zone_id, a.grid_id, a.enterprise_id,
+         coalesce(a.grid_id, g.id, e.grid_id) AS reached
+  FROM t JOIN public.assignment a ON a.cadre_id = t.cadre_id
+  LEFT JOIN public.grid g ON g.zone_id = a.zone_id
+  LEFT JOIN public.enterprise e ON e.id = a.enterprise_id
   WHERE t.role = 'cadre' AND {held_at("a", "%(at)s")})"""
+REACHED = "h.reached IS NOT NULL"
 SCOPE_ARRAYS = {
-    "zones": "SELECT h.zone_id FROM h WHERE h.role = 'zone_lead'",
-    "zone_grids": "SELECT g.id FROM public.grid g"
-    " WHERE g.zone_id IN (SELECT h.zone_id FROM h WHERE h.role = 'zone_lead')",
+    "zones": "SELECT DISTINCT h.zone_id FROM h WHERE h.role = 'zone_lead'",
+    "zone_grids": f"SELECT h.reached FROM h WHERE h.role = 'zone_lead' AND {REACHED}",
     "grids": "SELECT h.grid_id FROM h WHERE h.role = 'grid_lead'",
     "enterprises": "SELECT h.enterprise_id FROM h WHERE h.role = 'liaison'",
-    "liaison_grids": "SELECT DISTINCT e.grid_id FROM public.enterprise e"
-    " JOIN h ON h.enterprise_id = e.id WHERE h.role = 'liaison' AND e.grid_id IS NOT NULL",
+    "liaison_grids": f"SELECT DISTINCT h.reached FROM h WHERE h.role = 'liaison' AND {REACHED}",
 }
 SCOPE = ", ".join(f"ARRAY({query}) AS {name}" for name, query in SCOPE_ARRAYS.items())
+READ_GRIDS = (
+    "'{' || array_to_string(ARRAY(SELECT DISTINCT h.reached FROM h"
+    f" WHERE {REACHED} ORDER BY h.reached), ',') || '}}'"
+)
+"""The grids whose personal fields the token's cadre reads (Principal.read_grids: the grids
+its assignments reach, whatever the role), as the setting's text: `{}` for other tokens."""
 
 # Why a token is refused, decided where it is read: NULL for a good token.
 REFUSAL = (
@@ -44,39 +56,74 @@ REFUSAL = (
 )
 
 
-READ_GRIDS = """'{' || array_to_string(ARRAY(
-    SELECT DISTINCT g FROM unnest(s.zone_grids || s.grids || s.liaison_grids) AS g ORDER BY g
-), ',') || '}'"""
-
-
 def granted(value: str) -> str:
     """A setting's value for a good token; nothing for a refused one."""
     return f"CASE WHEN s.refusal IS NULL THEN {value} ELSE '' END"
 
 
-# The token, the grids its cadre's assignments reach now, and the transaction settings the
-# scoped views read, in one statement. A refused token sets no scope, only its refusal; an
-# unknown one sets nothing (no row).
+TOKEN = f"""
+t AS (SELECT {tokens.COLUMNS}, {REFUSAL} AS refusal
+      FROM public.api_token t WHERE t.token_hash = %(digest)s),{HELD}"""
+SETTINGS = {
+    "parkgrid.refusal": "coalesce(s.refusal, '')",
+    "parkgrid.principal": granted("s.role"),
+    "parkgrid.cadre_id": granted("coalesce(CAST(s.cadre_id AS text), '')"),
+    "parkgrid.actor_id": granted("coalesce(CAST(s.cadre_id AS text), '')"),
+    "parkgrid.token_id": granted("CAST(s.id AS text)"),
+    "parkgrid.read_grids": granted("s.read_grids"),
+}
+"""The transaction settings the scoped views and the event log read, from the row `s`."""
+SET = ", ".join(f"set_config('{name}', {value}, true)" for name, value in SETTINGS.items())
+
+# The token, the grids its cadre's assignments reach now, and the settings, in one statement.
+# A refused token sets no scope, only its refusal; an unknown one sets nothing (no row).
 SIGN_IN = f"""
-WITH t AS (SELECT {tokens.COLUMNS}, {REFUSAL} AS refusal
-           FROM public.api_token t WHERE t.token_hash = %(digest)s),{HELD},
-s AS (SELECT t.*, {SCOPE} FROM t)
-SELECT s.*,
-  set_config('parkgrid.refusal', coalesce(s.refusal, ''), true) AS refusal_set,
-  set_config('parkgrid.principal', {granted("s.role")}, true) AS principal_set,
-  set_config('parkgrid.cadre_id', {granted("coalesce(CAST(s.cadre_id AS text), '')")}, true)
-    AS cadre_set,
-  set_config('parkgrid.actor_id', {granted("coalesce(CAST(s.cadre_id AS text), '')")}, true)
-    AS actor_set,
-  set_config('parkgrid.token_id', {granted("CAST(s.id AS text)")}, true) AS token_set,
-  set_config('parkgrid.read_grids', {granted(READ_GRIDS)}, true) AS grids_set
-FROM s
+WITH {TOKEN},
+s AS MATERIALIZED (SELECT t.*, {SCOPE}, {READ_GRIDS} AS read_grids FROM t)
+SELECT s.*, num_nulls({SET}) AS unset FROM s
 """
+SIGN_IN_TO_READ = f"""
+WITH {TOKEN}
+SELECT num_nulls({SET}) AS unset FROM (SELECT t.*, {READ_GRIDS} AS read_grids FROM t) s
+"""
+"""SIGN_IN for a statement that follows it in the same text (a compiled read): the settings
+only, no scope arrays to return; the statement after it reads how it went (SIGNED_IN)."""
 SIGNED_IN = (
     "current_setting('parkgrid.token_id', true) AS token_id,"
     " current_setting('parkgrid.refusal', true) AS refusal"
 )
 """What a statement after SIGN_IN, in the same transaction, reads to learn how it went."""
+TOKEN_CHECKED = (
+    "(SELECT CAST(t.id AS text) FROM public.api_token t"
+    f" WHERE t.token_hash = %(digest)s AND ({REFUSAL}) IS NULL) AS token_id,"
+    f" (SELECT {REFUSAL} FROM public.api_token t WHERE t.token_hash = %(digest)s) AS refusal"
+)
+"""The token's check as columns of the reading statement itself, for one that reads nothing
+the caller's scope decides: the same answers as SIGNED_IN after SIGN_IN (the id of a good
+token, the refusal of a bad one, neither for an unknown one), in the same snapshot."""
+SCOPED_VIEWS = (
+    "api_token", "assignment", "cadre", "event", "issue", "outcome", "party_organisation",
+    "visit",
+)  # fmt: skip
+"""The relations of the scoped schema (parkgrid_scoped, migration 0004): what they show
+depends on the caller's settings. tests/parkgrid/test_principal_scope.py holds this list to
+the database's."""
+READS_SCOPED = re.compile(r"\b(?:" + "|".join(SCOPED_VIEWS) + r")\b")
+
+
+def scope_needed(sql: str) -> bool:
+    """Whether a statement may read a scoped view: it names one (a relation is read only by
+    its name; a false alarm, such as a response key `issue`, costs only the scope's
+    statement)."""
+    return READS_SCOPED.search(sql) is not None
+
+
+def signed(sql: str) -> str:
+    """A reading statement (a SELECT list) with the columns that say how its token's check
+    went: the settings SIGN_IN_TO_READ leaves when the statement needs the caller's scope,
+    else the check itself, so that no second statement is sent (reading_as)."""
+    return f"{sql}, {SIGNED_IN if scope_needed(sql) else TOKEN_CHECKED}"
+
 
 Ids = frozenset[int]
 SCOPE_FIELDS = ("zones", "zone_grids", "grids", "enterprises", "liaison_grids")
@@ -143,6 +190,21 @@ def check_signed_in(token_id: str | None, refusal: str | None) -> None:
 
 def sign_in_params(header: str, at: datetime) -> dict[str, Any]:
     return {"digest": tokens.digest(bearer_secret(header)), "at": at}
+
+
+def reading_as(
+    header: str | None, at: datetime, sql: str, params: Mapping[str, Any]
+) -> tuple[list[tuple[str, bool]], dict[str, Any]]:
+    """The statements of one round trip that reads `sql` (made by `signed`) as the header's
+    token, and their parameters: with a header, the token's check and the caller's scope
+    first, in the same transaction, when the statement reads a scoped view; else the
+    statement checks the token itself."""
+    statements, values = [(sql, True)], dict(params)
+    if header is not None:
+        if not sql.endswith(TOKEN_CHECKED):  # it reads SIGNED_IN: the scope goes first
+            statements.insert(0, (SIGN_IN_TO_READ, True))
+        values.update(sign_in_params(header, at))
+    return statements, values
 
 
 def principal_of_row(row: Any) -> Principal:

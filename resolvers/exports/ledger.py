@@ -20,9 +20,9 @@ from resolvers.exports.base import XLSX, Clock, Export, Language, rows_of
 from resolvers.exports.options import area_by_code
 from resolvers.exports.workbook import Table, write_tables
 from resolvers.filters import IssueFilter
-from resolvers.reads.sql import Binder
+from resolvers.reads import facts
+from resolvers.reads.compiler import Compiler
 from resolvers.records import AreaKind
-from resolvers.scope import is_open, overdue
 
 ISSUE_KEYS = (
     "id", "uscc", "enterprise", "zone_code", "zone_name", "grid_code", "grid_name",
@@ -35,46 +35,51 @@ EVENT_KEYS = (
 )  # fmt: skip
 SHEETS = {"zh": ("问题台账", "处理过程"), "en": ("issues", "events")}
 
-FROM = """FROM issue i JOIN enterprise e ON e.id = i.enterprise_id
-    LEFT JOIN grid g ON g.id = e.grid_id LEFT JOIN zone z ON z.id = g.zone_id"""
+FROM = "FROM issue i JOIN enterprise e ON e.id = i.enterprise_id"
+"""The rows the `issues` query reads, which its filter's conditions name."""
+OF_ISSUE = [
+    ("uscc", "enterprise.uscc"), ("enterprise", "enterprise.name"),
+    ("zone_code", "enterprise.zone.code"), ("zone_name", "enterprise.zone.name"),
+    ("grid_code", "enterprise.grid.code"), ("grid_name", "enterprise.grid.name"),
+]  # fmt: skip
+"""What a row says of the issue's enterprise and areas: the API's fields (Issue.enterprise
+...), read through resolvers.reads.facts."""
 
 
 def park_day(column: str, tz: str) -> str:
     return f"CAST(({column} AT TIME ZONE {tz}) AS date)"
 
 
-def issues_sql(conditions: str, tz: str, today: str) -> str:
+def issues_sql(c: Compiler, conditions: str, tz: str) -> str:
     """Every issue the filter keeps, with what the sheet shows; the last event by time."""
+    today = c.bind(c.today, "date")
     ended = (
         f"coalesce({park_day('i.closed_at', tz)}, CASE WHEN i.status = 'rejected'"
         f" THEN {park_day('i.updated_at', tz)} END, {today})"
     )
+    shown = [*OF_ISSUE, ("reporter", "reporter.name"), ("assignee", "assignee.name"),
+             ("overdue", "overdue")]  # fmt: skip
     return f"""
-    SELECT i.id, e.uscc, e.name AS enterprise, z.code AS zone_code, z.name AS zone_name,
-        g.code AS grid_code, g.name AS grid_name, i.category, i.title, i.description,
-        i.status, i.severity, r.name AS reporter, a.name AS assignee, i.responsible_unit,
-        i.reported_at, i.due_date, i.closed_at,
+    SELECT i.id, i.category, i.title, i.description, i.status, i.severity, i.responsible_unit,
+        i.reported_at, i.due_date, i.closed_at, {facts.selected(c, "Issue", "i", shown)},
         {ended} - {park_day("i.reported_at", tz)} AS days_open,
-        ({is_open("i")} AND {overdue("i", today)}) AS overdue,
-        le.action AS last_action, le.occurred_at AS last_at, la.name AS last_actor,
-        le.note AS last_note
+        le.action AS last_action, le.occurred_at AS last_at, le.note AS last_note,
+        {facts.selected(c, "Event", "le", [("last_actor", "actor.name")])}
     {FROM}
-    LEFT JOIN cadre r ON r.id = i.reporter_id LEFT JOIN cadre a ON a.id = i.assignee_id
-    LEFT JOIN LATERAL (SELECT v.action, v.occurred_at, v.actor_id, v.note FROM event v
+    LEFT JOIN LATERAL (SELECT v.* FROM event v
         WHERE v.subject = 'issue' AND v.subject_id = i.id
         ORDER BY v.occurred_at DESC, v.id DESC LIMIT 1) le ON true
-    LEFT JOIN cadre la ON la.id = le.actor_id
     WHERE {conditions}
     ORDER BY i.id DESC"""
 
 
-def events_sql(conditions: str) -> str:
+def events_sql(c: Compiler, conditions: str) -> str:
     return f"""
-    SELECT v.subject_id AS issue_id, e.uscc, e.name AS enterprise, v.occurred_at, v.action,
-        c.name AS actor, v.changes, v.note
+    SELECT v.subject_id AS issue_id, {facts.selected(c, "Issue", "i", OF_ISSUE[:2])},
+        v.occurred_at, v.action, {facts.selected(c, "Event", "v", [("actor", "actor.name")])},
+        v.changes, v.note
     {FROM}
     JOIN event v ON v.subject = 'issue' AND v.subject_id = i.id
-    LEFT JOIN cadre c ON c.id = v.actor_id
     WHERE {conditions}
     ORDER BY i.id DESC, v.occurred_at, v.id"""
 
@@ -96,12 +101,12 @@ def collect(conn: Connection, options: LedgerOptions) -> Ledger:
     for kind, code in options.filter.area_codes().items():
         if code is not None:
             area_by_code(conn, cast(AreaKind, kind), code)  # NOT_FOUND for an unknown code
-    bind = Binder()
-    conditions = options.filter.where(bind).text()
-    tz, today = bind(options.clock.timezone, "text"), bind(options.clock.today, "date")
-    issues = rows_of(conn, issues_sql(conditions, tz, today), bind.params)
-    bind = Binder()
-    events = rows_of(conn, events_sql(options.filter.where(bind).text()), bind.params)
+    c = facts.compiler(options.clock.today, options.clock.now)
+    conditions = options.filter.where(c.bind).text()
+    tz = c.bind(options.clock.timezone, "text")
+    issues = rows_of(conn, issues_sql(c, conditions, tz), c.bind.params)
+    c = facts.compiler(options.clock.today, options.clock.now)
+    events = rows_of(conn, events_sql(c, options.filter.where(c.bind).text()), c.bind.params)
     return Ledger(issues, events)
 
 

@@ -17,9 +17,11 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from parkgrid.errors import InvalidInput
-from parkgrid.vocabulary import held_at
 from resolvers.exports.base import rows_of
 from resolvers.exports.options import area_by_code, listed
+from resolvers.reads import facts
+from resolvers.reads.compiler import Compiler
+from resolvers.reads.sql import Named
 
 LAYERS = ("parks", "zones", "grids", "enterprises")
 GEOMETRY_TYPES = {
@@ -30,46 +32,43 @@ PARK = "(CAST(%(park)s AS bigint) IS NULL OR {column} = %(park)s)"
 """The rows of the chosen park; every row when no park is chosen."""
 
 
-def lead(role: str, target: str) -> str:
-    """The current holder of a lead role on the area aliased `t`."""
-    return f"""(SELECT c.name FROM assignment a JOIN cadre c ON c.id = a.cadre_id
-        WHERE a.role = '{role}' AND a.{target} = t.id AND {held_at("a", "%(at)s")}
-        ORDER BY a.valid_from DESC LIMIT 1)"""
-
-
-QUERIES = {
-    "parks": f"""SELECT t.code, t.name, ST_AsBinary(t.boundary) AS wkb FROM park t
-        WHERE {PARK.format(column="t.id")} ORDER BY t.code""",
-    "zones": f"""SELECT t.code, t.name, p.code AS park, {lead("zone_lead", "zone_id")} AS lead,
-            ST_AsBinary(t.boundary) AS wkb
-        FROM zone t JOIN park p ON p.id = t.park_id
-        WHERE {PARK.format(column="p.id")} ORDER BY t.code""",
-    "grids": f"""SELECT t.code, t.name, z.code AS zone, {lead("grid_lead", "grid_id")} AS lead,
-            ST_AsBinary(t.boundary) AS wkb
-        FROM grid t JOIN zone z ON z.id = t.zone_id
+COLUMNS: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "parks": ("Park", [("code", "code"), ("name", "name")]),
+    "zones": ("Zone", [("code", "code"), ("name", "name"), ("park", "park.code"),
+                       ("lead", "lead.name")]),
+    "grids": ("Grid", [("code", "code"), ("name", "name"), ("zone", "zone.code"),
+                       ("lead", "lead.name")]),
+    "enterprises": ("Enterprise", [
+        ("uscc", "uscc"), ("name", "name"), ("industry", "industry"), ("address", "address"),
+        ("grid", "grid.code"), ("zone", "zone.code"), ("liaison", "liaison.name"),
+        ("phone", "liaison.phone"),
+    ]),
+}  # fmt: skip
+"""Each layer's properties: (name, path of the API's fields), read as the API reads them
+(resolvers.reads.facts): the current lead or liaison by the one current-holder rule."""
+ROWS = {
+    "parks": f"""FROM park t WHERE {PARK.format(column="t.id")} ORDER BY t.code""",
+    "zones": f"""FROM zone t WHERE {PARK.format(column="t.park_id")} ORDER BY t.code""",
+    "grids": f"""FROM grid t JOIN zone z ON z.id = t.zone_id
         WHERE {PARK.format(column="z.park_id")} ORDER BY t.code""",
     # a park's enterprises: the members of its grids, and those outside every grid that lie
     # within its boundary (as the coverage report counts them)
-    "enterprises": f"""SELECT t.uscc, t.name, t.industry, t.address, g.code AS grid,
-            z.code AS zone, l.name AS liaison, l.phone, ST_AsBinary(t.location) AS wkb
-        FROM enterprise t LEFT JOIN grid g ON g.id = t.grid_id
+    "enterprises": f"""FROM enterprise t LEFT JOIN grid g ON g.id = t.grid_id
         LEFT JOIN zone z ON z.id = g.zone_id
-        LEFT JOIN LATERAL (SELECT c.name, c.phone FROM assignment a
-            JOIN cadre c ON c.id = a.cadre_id
-            WHERE a.role = 'liaison' AND a.enterprise_id = t.id AND {held_at("a", "%(at)s")}
-            ORDER BY a.valid_from DESC LIMIT 1) l ON true
         WHERE {PARK.format(column="z.park_id")}
             OR (t.grid_id IS NULL AND (CAST(%(park)s AS bigint) IS NULL OR EXISTS (
                 SELECT 1 FROM park p WHERE p.id = %(park)s
                 AND ST_Covers(p.boundary, t.location))))
         ORDER BY t.uscc""",
 }
-FIELDS = {
-    "parks": ("code", "name"),
-    "zones": ("code", "name", "park", "lead"),
-    "grids": ("code", "name", "zone", "lead"),
-    "enterprises": ("uscc", "name", "industry", "address", "grid", "zone", "liaison", "phone"),
-}
+SHAPES = {"parks": "t.boundary", "zones": "t.boundary", "grids": "t.boundary",
+          "enterprises": "t.location"}  # fmt: skip
+
+
+def layer_sql(name: str, c: Compiler) -> str:
+    typename, columns = COLUMNS[name]
+    values = facts.selected(c, typename, "t", columns)
+    return f"SELECT {values}, ST_AsBinary({SHAPES[name]}) AS wkb {ROWS[name]}"
 
 
 @dataclass(frozen=True)
@@ -107,8 +106,9 @@ def collect(conn: Connection, options: RegisterOptions) -> list[Layer]:
     park = area_by_code(conn, "park", options.park).id if options.park else None
     layers = []
     for name in options.layers:
-        rows = rows_of(conn, QUERIES[name], {"park": park, "at": options.at})
-        fields = FIELDS[name]
+        c = facts.compiler(Named("today"), options.at)
+        rows = rows_of(conn, layer_sql(name, c), {**c.bind.params, "park": park})
+        fields = tuple(field for field, _ in COLUMNS[name][1])
         values = [tuple(row._mapping[f] for f in fields) for row in rows]
         layers.append(Layer(name, fields, values, [bytes(row.wkb) for row in rows]))
     return layers

@@ -1,4 +1,4 @@
-"""OGC API – Features collections: each a small dataclass of SQL fragments, and one prepared
+"""OGC API – Features collections (the map's layers, resolvers.gis.layers), and one prepared
 statement per request that builds the whole answer (a FeatureCollection with its count and
 links, or one Feature) as JSON in PostgreSQL, sent on as PostgreSQL wrote it.
 
@@ -11,8 +11,8 @@ holds only what the caller may see (an issue's title is null for anonymous calle
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
@@ -23,16 +23,9 @@ from sqlalchemy.engine import Connection
 from geo.sql import geojson
 from parkgrid.errors import InvalidInput
 from parkgrid.prepared import execute_scalar
-from parkgrid.vocabulary import ISSUE_CATEGORIES, OPEN_STATUSES, SEVERITIES
 from resolvers.filters import BBox
-from resolvers.reads.sql import driver_sql
-from resolvers.scope import (
-    OPEN_ISSUE,
-    area_enterprise_count,
-    area_issue_counts,
-    open_issue_count,
-    overdue,
-)
+from resolvers.gis.layers import LAYERS, Layer, values_of
+from resolvers.reads.sql import driver_sql, json_object
 
 PRECISION = 7  # decimal places of coordinates: about a centimetre
 DEFAULT_LIMIT, MAX_LIMIT = 10, 1000
@@ -40,153 +33,43 @@ ENVELOPE = "ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)"
 TIMESTAMP = """to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
 
 
-def boolean(raw: str) -> bool:
-    if raw not in ("true", "false"):
-        raise ValueError(raw)
-    return raw == "true"
+Collection = Layer
+"""An OGC collection is one of the map's layers (resolvers.gis.layers)."""
+COLLECTIONS = LAYERS
 
 
-@dataclass(frozen=True)
-class Filter:
-    """A property filter: `condition` compares with the value bound at `{p}`."""
-
-    condition: str
-    parse: Callable[[str], Any] = str
-    values: tuple[str, ...] = ()
-    """The vocabulary of a closed filter: anything else is refused, not answered with
-    nothing."""
-
-    def parsed(self, raw: str) -> Any:
-        if self.values and raw not in self.values:
-            raise ValueError(raw)
-        return self.parse(raw)
+def carried(c: Collection) -> str:
+    """What a matched row carries to the page `k`: its feature id, geometry and row id (the
+    properties are read from the row itself, for the page's rows only)."""
+    return f"{c.key} AS fid, {c.geometry} AS geom, t.id AS rid"
 
 
-@dataclass(frozen=True, eq=False)  # compared and cached by identity: one of COLLECTIONS
-class Collection:
-    """A collection's rows are `matched` meeting `base`; a row carries `columns` (plus its
-    feature id `fid` and geometry `geom`) into `k`, whose `joins` and `properties` read them."""
-
-    id: str
-    title: str
-    description: str
-    matched: str  # FROM clause of the collection's rows
-    base: str  # the condition every row of the collection meets
-    key: str  # the feature id: the page order, `id` and the path's {featureId}
-    geometry: str
-    point: bool
-    columns: str  # what a row carries to the page `k`
-    joins: str  # from `k` to what its properties read besides
-    properties: str  # json_build_object arguments over `k` and `joins`
-    filters: Mapping[str, Filter] = field(default_factory=dict)
-    numeric_id: bool = False
-
-    @property
-    def carried(self) -> str:
-        return f"{self.key} AS fid, {self.geometry} AS geom, {self.columns}"
-
-    def where(self, bbox: bool, filters: tuple[str, ...]) -> str:
-        conditions = [self.base]
-        if bbox and self.point:
-            conditions.append(
-                f"{self.geometry} && {ENVELOPE}"
-                f" AND ST_X({self.geometry}) BETWEEN %(w)s AND %(e)s"
-                f" AND ST_Y({self.geometry}) BETWEEN %(s)s AND %(n)s"
-            )
-        elif bbox:
-            conditions.append(f"ST_Intersects({self.geometry}, {ENVELOPE})")
-        conditions += [self.filters[name].condition.format(p=f"%(f_{name})s") for name in filters]
-        return " AND ".join(conditions)
-
-    def parsed_id(self, raw: str) -> Any:
-        """The feature id as the key's type, or None when it cannot be one."""
-        if "\x00" in raw:
-            return None
-        if not self.numeric_id:
-            return raw
-        try:
-            value = int(raw)
-        except ValueError:
-            return None
-        return value if 0 < value < 2**63 else None
+def where(c: Collection, bbox: bool, filters: tuple[str, ...]) -> str:
+    conditions = [c.base]
+    if bbox and c.point:
+        conditions.append(
+            f"{c.geometry} && {ENVELOPE}"
+            f" AND ST_X({c.geometry}) BETWEEN %(w)s AND %(e)s"
+            f" AND ST_Y({c.geometry}) BETWEEN %(s)s AND %(n)s"
+        )
+    elif bbox:
+        conditions.append(f"ST_Intersects({c.geometry}, {ENVELOPE})")
+    conditions += [c.filters[name].condition.format(p=f"%(f_{name})s") for name in filters]
+    return " AND ".join(conditions)
 
 
 def feature_json(collection: Collection, links: str = "") -> str:
+    """A feature of the page row `k` and its row `t`."""
+    properties = json_object(values_of(collection))
     return (
         f"json_build_object('type', 'Feature', 'id', k.fid,"
-        f" 'geometry', {driver_sql(geojson('k.geom'))},"
-        f" 'properties', json_build_object({collection.properties}){links})"
+        f" 'geometry', {driver_sql(geojson('k.geom'))}, 'properties', {properties}{links})"
     )
 
 
-def area_counts(grids: str) -> tuple[str, str]:
-    """The join counting the grids' issues, and the count properties of an area."""
-    return area_issue_counts(grids), (
-        f"'enterprises', {area_enterprise_count(grids)},"
-        " 'open_issues', ic.open_issues, 'overdue_issues', ic.overdue_issues"
-    )
-
-
-ZONE_COUNTS = area_counts("SELECT g.id FROM grid g WHERE g.zone_id = k.id")
-GRID_COUNTS = area_counts("k.id")
-
-
-GRID_CODE = Filter("e.grid_id = (SELECT gc.id FROM grid gc WHERE gc.code = {p})")
-GRID_OF_K = "LEFT JOIN grid g ON g.id = k.grid_id"
-ISSUE_COUNT = open_issue_count("k.id")
-
-COLLECTIONS = {
-    c.id: c
-    for c in (
-        Collection(
-            "zones", "Zones (片区)", "The park's zones with their counts of enterprises,"
-            " open issues and overdue issues (open past their due date, park time).",
-            "zone z", "TRUE", "z.code", "z.boundary", False,
-            "z.id, z.code, z.name, z.park_id",
-            f"JOIN park pk ON pk.id = k.park_id {ZONE_COUNTS[0]}",
-            f"'code', k.code, 'name', k.name, 'park_code', pk.code, {ZONE_COUNTS[1]}",
-            {"code": Filter("z.code = {p}"), "name": Filter("z.name = {p}"),
-             "park_code": Filter("z.park_id = (SELECT pc.id FROM park pc WHERE pc.code = {p})")},
-        ),
-        Collection(
-            "grids", "Grids (网格)", "The zones' grids with their counts of enterprises,"
-            " open issues and overdue issues (open past their due date, park time).",
-            "grid g", "TRUE", "g.code", "g.boundary", False,
-            "g.id, g.code, g.name, g.zone_id", f"JOIN zone z ON z.id = k.zone_id {GRID_COUNTS[0]}",
-            f"'code', k.code, 'name', k.name, 'zone_code', z.code, {GRID_COUNTS[1]}",
-            {"code": Filter("g.code = {p}"), "name": Filter("g.name = {p}"),
-             "zone_code": Filter("g.zone_id = (SELECT zc.id FROM zone zc WHERE zc.code = {p})")},
-        ),
-        Collection(
-            "enterprises", "Enterprises", "Enterprises by their Unified Social Credit Code,"
-            " with their grid and their count of open issues.",
-            "enterprise e", "TRUE", "e.uscc", "e.location", True,
-            "e.id, e.uscc, e.name, e.industry, e.address, e.grid_id", GRID_OF_K,
-            "'uscc', k.uscc, 'name', k.name, 'industry', k.industry, 'address', k.address,"
-            f" 'grid_code', g.code, 'open_issues', {ISSUE_COUNT}",
-            {"uscc": Filter("e.uscc = {p}"), "name": Filter("e.name = {p}"),
-             "industry": Filter("e.industry = {p}"), "address": Filter("e.address = {p}"),
-             "grid_code": GRID_CODE},
-        ),
-        Collection(
-            "issues", "Open issues", "Open issues (not closed or rejected) at their"
-            " enterprise's location; titles only for signed-in callers.",
-            "issue i JOIN enterprise e ON e.id = i.enterprise_id", OPEN_ISSUE, "i.id",
-            "e.location", True,
-            "i.id, i.status, i.category, i.severity, i.due_date, i.title, e.uscc, e.grid_id",
-            GRID_OF_K,
-            "'id', k.id, 'status', k.status, 'category', k.category, 'severity', k.severity,"
-            f" 'due_date', CAST(k.due_date AS text), 'overdue', {overdue('k')},"
-            " 'title', k.title, 'uscc', k.uscc, 'grid_code', g.code",
-            {"status": Filter("i.status = {p}", values=OPEN_STATUSES),
-             "category": Filter("i.category = {p}", values=ISSUE_CATEGORIES),
-             "severity": Filter("i.severity = {p}", values=SEVERITIES),
-             "uscc": Filter("e.uscc = {p}"),
-             "grid_code": GRID_CODE, "overdue": Filter(f"{overdue('i')} = {{p}}", boolean)},
-            numeric_id=True,
-        ),
-    )
-}  # fmt: skip
+def with_rows(collection: Collection) -> str:
+    """The page's rows `k` joined to the rows `t` they stand for (and what `t` joins)."""
+    return f"k JOIN {collection.table} t ON t.id = k.rid {collection.joins}".rstrip()
 
 
 @dataclass(frozen=True)
@@ -220,19 +103,19 @@ def page_rows(collection: Collection, where: str, bbox: bool) -> tuple[str, str]
     c = collection
     if bbox:
         return (
-            f"hit AS MATERIALIZED (SELECT {c.carried} FROM {c.matched} WHERE {where}),"
+            f"hit AS MATERIALIZED (SELECT {carried(c)} FROM {c.matched} WHERE {where}),"
             f" k AS (SELECT * FROM hit ORDER BY fid {PAGE})",
             "(SELECT count(*) AS n FROM hit) m",
         )
     return (
-        f"k AS (SELECT {c.carried} FROM {c.matched} WHERE {where} ORDER BY {c.key} {PAGE})",
+        f"k AS (SELECT {carried(c)} FROM {c.matched} WHERE {where} ORDER BY {c.key} {PAGE})",
         f"(SELECT count(*) AS n FROM {c.matched} WHERE {where}) m",
     )
 
 
 @cache
 def items_statement(collection: Collection, bbox: bool, filters: tuple[str, ...]) -> str:
-    page, count = page_rows(collection, collection.where(bbox, filters), bbox)
+    page, count = page_rows(collection, where(collection, bbox, filters), bbox)
     return f"""WITH {page}
 SELECT json_build_object(
     'type', 'FeatureCollection',
@@ -245,7 +128,7 @@ SELECT json_build_object(
         (4, CASE WHEN CAST(%(offset)s AS bigint) + CAST(%(limit)s AS bigint) < m.n
                  THEN CAST(%(next)s AS json) END)) AS l(n, link) WHERE l.link IS NOT NULL),
     'features', coalesce(
-        (SELECT json_agg({feature_json(collection)} ORDER BY k.fid) FROM k {collection.joins}),
+        (SELECT json_agg({feature_json(collection)} ORDER BY k.fid) FROM {with_rows(collection)}),
         CAST('[]' AS json))
 )::text
 FROM {count}"""
@@ -257,7 +140,7 @@ def feature_statement(collection: Collection) -> str:
     c = collection
     links = ", 'links', json_build_array(CAST(%(self)s AS json), CAST(%(collection)s AS json))"
     return f"""SELECT (SELECT {feature_json(c, links)}::text
-FROM (SELECT {c.carried} FROM {c.matched} WHERE {c.base} AND {c.key} = %(fid)s) k {c.joins})"""
+FROM (SELECT {carried(c)} FROM {c.matched} WHERE {c.base} AND {c.key} = %(fid)s) {with_rows(c)})"""
 
 
 def items(

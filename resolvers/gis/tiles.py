@@ -14,14 +14,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from parkgrid.prepared import execute_scalar
-from resolvers.gis import features
-from resolvers.scope import (
-    OPEN_ISSUE,
-    area_enterprise_count,
-    area_issue_counts,
-    open_issue_count,
-    overdue,
-)
+from resolvers.gis import features, layers
+from resolvers.gis.layers import Layer, values_of
 
 EXTENT, BUFFER = 4096, 64
 WEB_MERCATOR_SPAN_M = 2 * math.pi * 6378137
@@ -44,80 +38,47 @@ def area_geometry(column: str) -> str:
     return mvt_geometry(simplified)
 
 
-POINT = mvt_geometry("ST_Transform(e.location, 3857)")
-
-
-def area_counts(grids: str) -> str:
-    return f"{area_enterprise_count(grids)} AS enterprises, ic.open_issues, ic.overdue_issues"
-
-
 def tile_statement(layer: str, rows: str) -> str:
     return (
-        f"{ENVELOPE}, t AS ({rows})"
-        f" SELECT ST_AsMVT(t, '{layer}', {EXTENT}, 'geom') FROM t WHERE t.geom IS NOT NULL"
+        f"{ENVELOPE}, f AS ({rows})"
+        f" SELECT ST_AsMVT(f, '{layer}', {EXTENT}, 'geom') FROM f WHERE f.geom IS NOT NULL"
     )
 
 
-ZONE_GRIDS = "SELECT g.id FROM grid g WHERE g.zone_id = z.id"
-ROWS = {
-    "zones": f"""SELECT {area_geometry("z.boundary")} AS geom, z.code, z.name,
-        p.code AS park_code, {area_counts(ZONE_GRIDS)}
-        FROM b JOIN zone z ON z.boundary && b.area JOIN park p ON p.id = z.park_id
-        {area_issue_counts(ZONE_GRIDS)}""",
-    "grids": f"""SELECT {area_geometry("g.boundary")} AS geom, g.code, g.name,
-        z.code AS zone_code, {area_counts("g.id")}
-        FROM b JOIN grid g ON g.boundary && b.area JOIN zone z ON z.id = g.zone_id
-        {area_issue_counts("g.id")}""",
-    "enterprises": f"""SELECT {POINT} AS geom, e.uscc, e.name, e.industry,
-        g.code AS grid_code, {open_issue_count("e.id")} AS open_issues
-        FROM b JOIN enterprise e ON e.location && b.area LEFT JOIN grid g ON g.id = e.grid_id""",
-    "issues": f"""SELECT {POINT} AS geom, i.id, i.status, i.category, i.severity,
-        CAST(i.due_date AS text) AS due_date, {overdue("i")} AS overdue,
-        i.title, e.uscc, g.code AS grid_code
-        FROM b JOIN enterprise e ON e.location && b.area
-        JOIN issue i ON i.enterprise_id = e.id AND {OPEN_ISSUE}
-        LEFT JOIN grid g ON g.id = e.grid_id""",
-}
-
-AREA_FIELDS = {
-    "code": "String",
-    "name": "String",
-    "enterprises": "Number",
-    "open_issues": "Number",
-    "overdue_issues": "Number (open issues past their due date, park time)",
-}
+def rows(layer: Layer) -> str:
+    """The layer's features meeting the tile's area: the geometry in tile units and the
+    properties (resolvers.gis.layers: the API's own fields' SQL) as columns."""
+    shape = layer.geometry
+    geometry = mvt_geometry(f"ST_Transform({shape}, 3857)") if layer.point else area_geometry(shape)
+    shown = {p.name for p in layer.properties if p.tile is not None}
+    columns = "".join(f", {sql} AS {name}" for name, sql in values_of(layer) if name in shown)
+    matched = f"({layer.matched})" if layer.joins else layer.matched
+    return (
+        f"SELECT {geometry} AS geom{columns}"
+        f" FROM b JOIN {matched} ON {shape} && b.area WHERE {layer.base}"
+    )
 
 
 @dataclass(frozen=True)
 class TileLayer:
+    """A layer of the map as tiles: its TileJSON's description, zooms and fields."""
+
     name: str
     description: str
     minzoom: int
     maxzoom: int
     fields: dict[str, str]
+    statement: str
 
-    @property
-    def statement(self) -> str:
-        return tile_statement(self.name, ROWS[self.name])
+    @classmethod
+    def of(cls, layer: Layer) -> TileLayer:
+        zooms = layer.zooms
+        fields = {p.name: p.tile for p in layer.properties if p.tile is not None}
+        statement = tile_statement(layer.id, rows(layer))
+        return cls(layer.id, zooms.description, zooms.minzoom, zooms.maxzoom, fields, statement)
 
 
-LAYERS = {
-    layer.name: layer
-    for layer in (
-        TileLayer("zones", "Zones (片区) with their counts.", 6, 18,
-                  AREA_FIELDS | {"park_code": "String"}),
-        TileLayer("grids", "Grids (网格) with their counts.", 8, 18,
-                  AREA_FIELDS | {"zone_code": "String"}),
-        TileLayer("enterprises", "Enterprises with their grid and open issues.", 12, 18,
-                  {"uscc": "String", "name": "String", "industry": "String",
-                   "grid_code": "String", "open_issues": "Number"}),
-        TileLayer("issues", "Open issues at their enterprise.", 12, 18,
-                  {"id": "Number", "status": "String", "category": "String",
-                   "severity": "String", "due_date": "String", "overdue": "Boolean",
-                   "title": "String (signed-in callers only)", "uscc": "String",
-                   "grid_code": "String"}),
-    )
-}  # fmt: skip
+LAYERS = {name: TileLayer.of(layer) for name, layer in layers.LAYERS.items()}
 
 
 def half_pixel_m(z: int) -> float:

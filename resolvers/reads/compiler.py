@@ -15,7 +15,7 @@ from parkgrid.errors import ParkgridError
 from resolvers.pagination import PageRequest, page_request, require_key_types
 from resolvers.reads import sql
 from resolvers.reads.selection import Selection
-from resolvers.reads.sql import Binder, Unsupported
+from resolvers.reads.sql import Binder, Named, Unsupported
 
 FieldSql = Callable[["Compiler", str, Selection], str]
 FIELDS: dict[str, dict[str, FieldSql]] = {}
@@ -49,8 +49,8 @@ class Listing:
 class Compiler:
     default_page: int
     max_page: int
-    today: date
-    now: datetime
+    today: date | Named  # Named: a statement kept for many requests binds it by name
+    now: datetime | Named
     staff: bool
     check_in_tolerance_m: float = 500.0
     max_positions: int = MAX_POSITIONS
@@ -79,6 +79,28 @@ class Compiler:
         if compiled is None:
             raise Unsupported(f"{typename}.{s.name}")
         return compiled(self, row, s)
+
+    def day(self) -> date:
+        """Today as a value, for what needs one in Python (an issue filter's dates)."""
+        if isinstance(self.today, Named):
+            raise Unsupported("a value of today in a kept statement")
+        return self.today
+
+    def value(self, typename: str, row: str, path: str) -> str:
+        """The scalar at the end of a path of fields (`grid.code`, `liaison.phone`) of the
+        row: each related object on the way a subquery, the last field its own SQL. Tiles,
+        OGC pages and exports read the API's facts through this, so each is written once."""
+        name, _, rest = path.partition(".")
+        s = Selection(name, name)
+        if not rest:
+            return self.field(typename, row, s)
+        related = FIELDS.get(typename, {}).get(name)
+        if not isinstance(related, Related):
+            raise Unsupported(f"{typename}.{name} is not a related object")
+        r = self.alias("r")
+        where = related.where(self, row, s).format(r=r)
+        inner = self.value(related.typename, r, rest)
+        return f"(SELECT {inner} FROM {related.table} {r} WHERE {where})"
 
     def one(self, typename: str, table: str, where: str, s: Selection) -> str:
         """A single related object; `where` is a condition on `{r}`, the related row."""
@@ -172,6 +194,25 @@ class Compiler:
         if s.name not in parts:
             raise Unsupported(s.name)
         return parts[s.name]
+
+
+@dataclass(frozen=True)
+class Related:
+    """A field that is one related object: the row of `table` meeting `where`, a condition
+    on `{r}` (the related row) over this row `t`. Declared as data, so a path of fields can
+    walk through it (Compiler.value) as well as the API's objects."""
+
+    typename: str
+    table: str
+    where: Callable[[Compiler, str, Selection], str]
+
+    def __call__(self, c: Compiler, t: str, s: Selection) -> str:
+        return c.one(self.typename, self.table, self.where(c, t, s), s)
+
+
+def related(typename: str, table: str, where: str) -> Related:
+    """A related object found by a fixed condition: `{t}` this row, `{{r}}` the related."""
+    return Related(typename, table, lambda _c, t, _s: where.format(t=t, r="{r}"))
 
 
 def column(template: str) -> FieldSql:

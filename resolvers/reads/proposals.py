@@ -23,8 +23,9 @@ from typing import Literal
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from parkgrid.errors import InvalidInput, NotFound
+from parkgrid.errors import InvalidInput
 from resolvers.reads.coverage.queries import AREA_SCOPE as SCOPE
+from resolvers.reads.coverage.report import scope_ids
 from resolvers.scope import CURRENT
 
 Basis = Literal["grid", "zone"]
@@ -131,19 +132,6 @@ class Candidates:
         grid = self.grid.get(orphan.grid_id, ()) if orphan.grid_id is not None else ()
         zone = self.zone.get(orphan.zone_id, ()) if orphan.zone_id is not None else ()
         return [("grid", grid), ("zone", zone)]
-
-
-def scope_ids(conn: Connection, park: str, zone: str | None) -> tuple[int, int | None]:
-    park_id = conn.execute(text("SELECT id FROM park WHERE code = :code"), {"code": park}).scalar()
-    if park_id is None:
-        raise NotFound(f"no park has code {park!r}", field="park")
-    if zone is None:
-        return int(park_id), None
-    query = text("SELECT id FROM zone WHERE code = :code AND park_id = :park")
-    zone_id = conn.execute(query, {"code": zone, "park": park_id}).scalar()
-    if zone_id is None:
-        raise NotFound(f"park {park!r} has no zone with code {zone!r}", field="zone")
-    return int(park_id), int(zone_id)
 
 
 def candidates(conn: Connection, params: dict[str, object]) -> Candidates:

@@ -62,11 +62,10 @@ def compile_request(
     today: date,
     now: datetime,
     staff: bool,
-    columns: str = "",
 ) -> Plan:
-    """The SQL and parameters of the answer: its JSON text (`data`), which of its guards held
-    (`guards`), and any further `columns`. Raises Unsupported, or the ParkgridError a field's
-    arguments deserve."""
+    """The SQL and parameters of the answer: its JSON text (`data`) and which of its guards
+    held (`guards`); a signed-in request adds its token's columns (parkgrid.auth.principal.
+    signed). Raises Unsupported, or the ParkgridError a field's arguments deserve."""
     compiler = Compiler(
         default_page=limits.default_page, max_page=limits.max_page, today=today, now=now,
         staff=staff, check_in_tolerance_m=limits.check_in_tolerance_m,
@@ -74,7 +73,6 @@ def compile_request(
     )  # fmt: skip
     data = json_object((key, build(compiler)) for key, build in parts)
     guards = f"ARRAY[{', '.join(g for g, _ in compiler.guards)}]::boolean[]"
-    extra = f", {columns}" if columns else ""
-    statement = f"SELECT {data}::text AS data, {guards} AS guards{extra}"
+    statement = f"SELECT {data}::text AS data, {guards} AS guards"
     errors = tuple(error for _, error in compiler.guards)
     return Plan(statement, compiler.bind.params, errors)

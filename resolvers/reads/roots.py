@@ -78,7 +78,7 @@ def nearest(c: Compiler, _t: str, s: Selection) -> str:
 
 
 def issues(c: Compiler, _t: str, s: Selection) -> str:
-    conditions = issue_filter(s.args.get("filter"), c.today).where(c.bind)
+    conditions = issue_filter(s.args.get("filter"), c.day()).where(c.bind)
     source = (
         "SELECT i.* FROM issue i JOIN enterprise e ON e.id = i.enterprise_id"
         f" WHERE {conditions.text()}"

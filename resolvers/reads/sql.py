@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -69,13 +70,25 @@ def driver_sql(sql: str) -> str:
     return NAMED.sub(r"%(\1)s", sql)
 
 
+@dataclass(frozen=True)
+class Named:
+    """A value a kept statement names rather than holds (`%(today)s`), supplied at each
+    execution: tiles and OGC pages compile their fields once per statement, not per request."""
+
+    name: str
+
+
 class Binder:
-    """Collects the statement's parameters; every value goes in as `%(bN)s`."""
+    """Collects the statement's parameters; every value goes in as `%(bN)s`, a Named value
+    as its own name."""
 
     def __init__(self) -> None:
         self.params: dict[str, Any] = {}
 
     def __call__(self, value: Any, cast: str = "") -> str:
-        name = f"b{len(self.params)}"
-        self.params[name] = value
+        if isinstance(value, Named):
+            name = value.name
+        else:
+            name = f"b{len(self.params)}"
+            self.params[name] = value
         return f"CAST(%({name})s AS {cast})" if cast else f"%({name})s"

@@ -17,10 +17,11 @@ from resolvers.reads.compiler import (
     column,
     fields_of,
     identifier,
+    related,
     upper,
 )
 from resolvers.reads.selection import Selection
-from resolvers.reads.types_enterprise import CADRE_ROWS, enterprise_listing, point
+from resolvers.reads.types_enterprise import cadre, enterprise_listing, holder, point
 from resolvers.records import AreaKind
 from resolvers.scope import OPEN_ISSUE, PARENTS, grids_under
 
@@ -29,7 +30,11 @@ TYPENAMES = {kind: typename for typename, kind in KINDS.items()}
 
 
 def in_area(kind: AreaKind, t: str, column: str = "e.grid_id") -> str:
-    """Enterprises (by their grid column) under the area row `t`."""
+    """Enterprises (by their grid column) under the area row `t`: a grid's are its own (so
+    the index on the grid column finds them), a zone's or park's those of the grids under
+    it."""
+    if kind == "grid":
+        return f"{column} = {t}.id"
     return f"{column} IN (SELECT u.grid_id FROM ({grids_under(kind, f'ARRAY[{t}.id]')}) u)"
 
 
@@ -121,10 +126,9 @@ def parent(kind: AreaKind) -> None:
     assert column_name and parent_table
     parent_kind: AreaKind = "zone" if parent_table == "zone" else "park"
 
-    def related(c: Compiler, t: str, s: Selection) -> str:
-        return c.one(TYPENAMES[parent_kind], parent_table, f"{{r}}.id = {t}.{column_name}", s)
-
-    fields_of(TYPENAMES[kind])[parent_table] = related
+    fields_of(TYPENAMES[kind])[parent_table] = related(
+        TYPENAMES[parent_kind], parent_table, f"{{r}}.id = {{t}}.{column_name}"
+    )
 
 
 def children(kind: AreaKind, name: str) -> None:
@@ -154,11 +158,14 @@ parent("zone")
 parent("grid")
 children("zone", "zones")
 children("grid", "grids")
+# read by the register's export; not (yet) fields of the schema
+fields_of("Zone")["lead"] = holder("zone_lead", "zone_id")
+fields_of("Grid")["lead"] = holder("grid_lead", "grid_id")
 
 fields_of("ServingCadre").update({
     "id": identifier("cadre_id"),
     "name": column("(SELECT c.name FROM cadre c WHERE c.id = {t}.cadre_id)"),
     "role": upper("role"),
     "targets": column("{t}.targets"),
-    "cadre": lambda c, t, s: c.one("Cadre", CADRE_ROWS, f"{{r}}.id = {t}.cadre_id", s),
+    "cadre": cadre("cadre_id"),
 })  # fmt: skip

@@ -6,11 +6,23 @@ from geo.shape import decimal_scale
 from parkgrid.vocabulary import held_at
 from resolvers.filters import EnterpriseFilter
 from resolvers.reads.areas import checked_precision
-from resolvers.reads.compiler import ROWS, Compiler, FieldSql, Listing, column, fields_of, upper
+from resolvers.reads.compiler import (
+    ROWS,
+    Compiler,
+    FieldSql,
+    Listing,
+    Related,
+    column,
+    fields_of,
+    related,
+    upper,
+)
 from resolvers.reads.enterprises import Ordering, checked_order, distance
 from resolvers.reads.selection import Selection
+from resolvers.scope import open_issue_count
 
 BY_ID = (("id", "bigint"),)
+ZONE_OF_GRID = "SELECT g.zone_id FROM grid g WHERE g.id = {t}.grid_id"
 ENTERPRISE_ROWS = "(SELECT e.*, NULL::float8 AS distance_m FROM enterprise e)"
 """Enterprises as a relation reaches them: no reference point, so no distance."""
 CADRE_ROWS = "(SELECT c.*, NULL::float8 AS distance_m FROM cadre c)"
@@ -49,13 +61,30 @@ def enterprise(c: Compiler, where: str, s: Selection) -> str:
     return c.one("Enterprise", ENTERPRISE_ROWS, where, s)
 
 
-def liaison(c: Compiler, t: str, s: Selection) -> str:
-    current = held_at("a", c.bind(s.arg("at") or c.now, "timestamptz"))
-    held = (
-        f"SELECT a.cadre_id FROM assignment a WHERE a.enterprise_id = {t}.id"
-        f" AND a.role = 'liaison' AND {current} ORDER BY a.id DESC LIMIT 1"
-    )
-    return c.one("Cadre", CADRE_ROWS, f"{{r}}.id = ({held})", s)
+OF_ENTERPRISE = related("Enterprise", ENTERPRISE_ROWS, "{r}.id = {t}.enterprise_id")
+"""The enterprise a row (an issue, visit or assignment) belongs to."""
+
+
+def cadre(reference: str) -> Related:
+    """The cadre whose id the row's column `reference` holds."""
+    return related("Cadre", CADRE_ROWS, f"{{r}}.id = {{t}}.{reference}")
+
+
+def holder(role: str, target: str) -> Related:
+    """The cadre holding `role` on this row (its id in the assignment's `target` column) at
+    the field's `at`, else now: the current-assignment rule, once for every holder (an
+    enterprise's liaison, a zone's or grid's lead). One holder at a time is the database's
+    rule (assignment_one_holder)."""
+
+    def where(c: Compiler, t: str, s: Selection) -> str:
+        current = held_at("a", c.bind(s.arg("at") or c.now, "timestamptz"))
+        held = (
+            f"SELECT a.cadre_id FROM assignment a WHERE a.{target} = {t}.id"
+            f" AND a.role = '{role}' AND {current} ORDER BY a.id DESC LIMIT 1"
+        )
+        return f"{{r}}.id = ({held})"
+
+    return Related("Cadre", CADRE_ROWS, where)
 
 
 def children(node: str, table: str) -> FieldSql:
@@ -75,19 +104,19 @@ fields_of("Enterprise").update({
     "address": column("{t}.address"),
     "location": lambda c, t, s: point(c, f"{t}.location", s.arg("precision", 6)),
     "distanceMeters": column("{t}.distance_m"),
-    "partyOrganisation": lambda c, t, s: c.one(
-        "PartyOrganisation", "party_organisation", f"{{r}}.enterprise_id = {t}.id", s
+    "partyOrganisation": related(
+        "PartyOrganisation", "party_organisation", "{r}.enterprise_id = {t}.id"
     ),
-    "grid": lambda c, t, s: c.one("Grid", "grid", f"{{r}}.id = {t}.grid_id", s),
-    "zone": lambda c, t, s: c.one(
-        "Zone", "zone", f"{{r}}.id = (SELECT g.zone_id FROM grid g WHERE g.id = {t}.grid_id)", s
-    ),
-    "liaison": liaison,
+    "grid": related("Grid", "grid", "{r}.id = {t}.grid_id"),
+    "zone": related("Zone", "zone", f"{{r}}.id = ({ZONE_OF_GRID})"),
+    "liaison": holder("liaison", "enterprise_id"),
     "events": lambda c, t, s: c.many(
         Listing("Event", f"SELECT v.* FROM event v WHERE v.enterprise_id = {t}.id", BY_ID), s
     ),
     "issues": children("Issue", "issue"),
     "visits": children("Visit", "visit"),
+    # read by the map's tiles and OGC pages; not (yet) a field of the schema
+    "openIssueCount": column(open_issue_count("{t}.id")),
 })  # fmt: skip
 
 fields_of("PartyOrganisation").update({

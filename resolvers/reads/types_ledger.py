@@ -10,16 +10,13 @@ from resolvers.reads.compiler import (
     column,
     fields_of,
     identifier,
+    related,
     timestamp,
     upper,
 )
 from resolvers.reads.selection import Selection
-from resolvers.reads.types_enterprise import BY_ID, CADRE_ROWS, enterprise, point
+from resolvers.reads.types_enterprise import BY_ID, OF_ENTERPRISE, cadre, point
 from resolvers.scope import is_open, overdue
-
-
-def cadre(reference: str) -> FieldSql:
-    return lambda c, t, s: c.one("Cadre", CADRE_ROWS, f"{{r}}.id = {t}.{reference}", s)
 
 
 def events_of(subject: str) -> FieldSql:
@@ -59,7 +56,7 @@ fields_of("Issue").update({
     "closedAt": timestamp("closed_at"),
     "version": column("{t}.version"),
     "overdue": lambda c, t, s: f"({is_open(t)} AND {overdue(t, c.bind(c.today, 'date'))})",
-    "enterprise": lambda c, t, s: enterprise(c, f"{{r}}.id = {t}.enterprise_id", s),
+    "enterprise": OF_ENTERPRISE,
     "reporter": cadre("reporter_id"),
     "assignee": cadre("assignee_id"),
     "events": events_of("issue"),
@@ -74,7 +71,7 @@ fields_of("Visit").update({
     ),
     "note": column("{t}.note"),
     "cadre": cadre("cadre_id"),
-    "enterprise": lambda c, t, s: enterprise(c, f"{{r}}.id = {t}.enterprise_id", s),
+    "enterprise": OF_ENTERPRISE,
     "checkIn": lambda c, t, s: (
         f"CASE WHEN {t}.check_in IS NULL THEN NULL ELSE {point(c, f'{t}.check_in', 6)} END"
     ),
@@ -109,9 +106,9 @@ fields_of("Assignment").update({
     "role": upper("role"),
     "validFrom": timestamp("valid_from"),
     "validTo": timestamp("valid_to"),
-    "zone": lambda c, t, s: c.one("Zone", "zone", f"{{r}}.id = {t}.zone_id", s),
-    "grid": lambda c, t, s: c.one("Grid", "grid", f"{{r}}.id = {t}.grid_id", s),
-    "enterprise": lambda c, t, s: enterprise(c, f"{{r}}.id = {t}.enterprise_id", s),
+    "zone": related("Zone", "zone", "{r}.id = {t}.zone_id"),
+    "grid": related("Grid", "grid", "{r}.id = {t}.grid_id"),
+    "enterprise": OF_ENTERPRISE,
 })  # fmt: skip
 
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
 
 from parkgrid import vocabulary as v
+from tests.parkgrid.conftest import rolled_back
 
 UNKNOWN = "no_such_value"
 
@@ -54,10 +55,7 @@ def engine(databases: Any, empty_template: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def conn(engine: Engine) -> Iterator[Connection]:
-    """A transaction that is rolled back: the probes change nothing."""
-    with engine.connect() as connection:
-        yield connection
-        connection.rollback()
+    yield from rolled_back(engine)
 
 
 def passes(conn: Connection, expr: str, column: str, type_: str, value: Any) -> bool:

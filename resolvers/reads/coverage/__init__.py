@@ -16,10 +16,10 @@ from resolvers.reads.coverage.records import (
     Thresholds,
     Totals,
     checked_thresholds,
-    share,
     spread,
 )
 from resolvers.reads.coverage.report import report, scope_ids
+from resolvers.reads.stats import share
 
 __all__ = [
     "Counts",

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from parkgrid.errors import InvalidInput
+from resolvers.reads.stats import share
 
 Geometry = dict[str, Any]
 
@@ -100,11 +101,6 @@ def spread(loads: Sequence[Load]) -> Spread:
     if not counts:
         return Spread(0, None, None, None)
     return Spread(len(counts), min(counts), float(statistics.median(counts)), max(counts))
-
-
-def share(part: int, whole: int) -> float | None:
-    """part / whole, or None for an empty whole (a grid without enterprises has no share)."""
-    return part / whole if whole else None
 
 
 @dataclass(frozen=True)

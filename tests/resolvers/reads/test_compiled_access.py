@@ -246,8 +246,12 @@ REFUSED = [
 @pytest.mark.parametrize(("header", "message"), REFUSED)
 @pytest.mark.parametrize(
     "query",
-    ["{ issues(first: 1) { nodes { title description } } }", "{ stats { from } }"],
-    ids=["compiled", "executed"],
+    [
+        "{ issues(first: 1) { nodes { title description } } }",
+        "{ parks { totalCount nodes { code } } }",
+        "{ stats { from } }",
+    ],
+    ids=["compiled", "compiled-checking-its-own-token", "executed"],
 )
 def test_bad_tokens_are_refused_with_401(park, header, message, query) -> None:
     response = park.fast.client.post(

@@ -4,7 +4,9 @@ the compiler that changes a statement shows here as a diff to review; run with
 PARKGRID_UPDATE_GOLDEN=1 to write the golden files (then read them before committing).
 
 Every statement also binds every value (no user value in the text, no '%' but the
-placeholders) and runs on the demo park, answering the keys asked for."""
+placeholders) and runs on the demo park, answering the keys asked for. The map's layer
+statements (tiles and OGC pages, built from the same fields) are kept as golden/layer_*.sql;
+their answers are tested in tests/web/routes."""
 
 from __future__ import annotations
 
@@ -21,7 +23,17 @@ import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
 
+from parkgrid.auth.principal import (
+    SIGN_IN_TO_READ,
+    SIGNED_IN,
+    TOKEN_CHECKED,
+    reading_as,
+    scope_needed,
+    sign_in_params,
+)
 from parkgrid.settings import ApiSettings
+from resolvers.gis import features, tiles
+from resolvers.gis.layers import LAYERS
 from resolvers.reads.request import Limits, Plan, compile_request, query_fields
 from resolvers.reads.selection import Selection
 from schema import build_schema, limit_rules
@@ -33,6 +45,7 @@ NOW = datetime(2026, 3, 15, 4, 30, tzinfo=UTC)  # 12:30 in the park's time zone
 TODAY = date(2026, 3, 15)
 LIMITS = Limits(default_page=50, max_page=500, check_in_tolerance_m=500.0, max_positions=10_000)
 PLACEHOLDER = re.compile(r"%\((b\d+)\)s")
+TOKEN_PLACEHOLDER = re.compile(r"%\((digest|at)\)s")  # the token's check, when signed in
 GRID = "430624101001001"
 FAR_USCC = "91430624MA0QC60PNP"
 
@@ -91,9 +104,17 @@ QUERIES: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
         ("430624101002",),
     ),
     "grid_detail_signed_in": (GRID_DETAIL_QUERY, {"code": GRID}, (GRID,)),
+    "issue_titles_signed_in": (
+        "query ($zone: String!) { issues(filter: {zone: $zone}, first: 5) { nodes { id title"
+        " enterprise { uscc } } } }",
+        {"zone": "430624101002"},
+        ("430624101002",),
+    ),
 }
 TOP = {"enterprises_bbox": "enterprises", "enterprises_near_distance_after": "enterprises",
-       "planner_nested": "zone", "grid_detail_signed_in": "grid"}  # fmt: skip
+       "planner_nested": "zone", "grid_detail_signed_in": "grid",
+       "issue_titles_signed_in": "issues"}  # fmt: skip
+SIGNED_IN_PARAMS = sign_in_params("Bearer pgt_golden-unknown", NOW)
 BY_HAND: dict[str, tuple[tuple[Selection, ...], tuple[str, ...]]] = {
     "grid_detail": (GRID_DETAIL, (GRID,)),
     "locate": (LOCATE, ("112.8712", "28.6861")),
@@ -146,9 +167,8 @@ def rendered(plan: Plan) -> str:
     return "\n".join([*lines, plan.sql, ""])
 
 
-def check_golden(name: str, plan: Plan) -> None:
+def check_golden(name: str, text: str) -> None:
     path = GOLDEN / f"{name}.sql"
-    text = rendered(plan)
     if UPDATE and (not path.exists() or path.read_text(encoding="utf-8") != text):
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"{path} is missing: run with PARKGRID_UPDATE_GOLDEN=1, then review it"
@@ -156,7 +176,7 @@ def check_golden(name: str, plan: Plan) -> None:
 
 
 def check_bound(plan: Plan, literals: tuple[str, ...]) -> None:
-    assert "%" not in PLACEHOLDER.sub("", plan.sql)
+    assert "%" not in TOKEN_PLACEHOLDER.sub("", PLACEHOLDER.sub("", plan.sql))
     assert set(PLACEHOLDER.findall(plan.sql)) == set(plan.params)
     values = {str(v) for v in plan.params.values()}
     for literal in literals:
@@ -168,25 +188,38 @@ def check_bound(plan: Plan, literals: tuple[str, ...]) -> None:
 def test_planned_shapes_match_their_golden_sql(fastpath, name) -> None:
     plan, literals = planned(fastpath, name)
     check_bound(plan, literals)
-    check_golden(name, plan)
+    check_golden(name, rendered(plan))
 
 
 @pytest.mark.parametrize("name", sorted(BY_HAND))
 def test_hand_built_shapes_match_their_golden_sql(name) -> None:
     plan, literals = by_hand(name)
     check_bound(plan, literals)
-    check_golden(name, plan)
+    check_golden(name, rendered(plan))
 
 
 def test_the_schema_collects_what_is_built_by_hand(fastpath) -> None:
     """The same grid detail from GraphQL text and from Selections built by hand compiles to
-    the same statement; signing in adds only the token columns."""
+    the same statement; signing in adds only the token's check (grid detail reads no scoped
+    view, so the statement checks the token itself and no scope is set before it)."""
     plan = plan_of(fastpath, GRID_DETAIL_QUERY, {"code": GRID})
     hand, _ = by_hand("grid_detail")
     assert plan == hand
     signed, _ = planned(fastpath, "grid_detail_signed_in")
     assert signed.params == hand.params
-    assert signed.sql.startswith(hand.sql + ", current_setting('parkgrid.token_id', true)")
+    assert signed.sql == f"{hand.sql}, {TOKEN_CHECKED}"
+    statements, _ = reading_as("Bearer pgt_x", NOW, signed.sql, signed.params)
+    assert statements == [(signed.sql, True)]
+
+
+def test_a_statement_reading_a_scoped_view_is_sent_after_the_scope(fastpath) -> None:
+    """Issue titles are read through the scoped views: the caller's scope is set first, in
+    the same round trip, and the statement reads how the token's check went."""
+    plan, _ = planned(fastpath, "issue_titles_signed_in")
+    assert plan.sql.endswith(f", {SIGNED_IN}") and scope_needed(plan.sql)
+    statements, params = reading_as("Bearer pgt_x", NOW, plan.sql, plan.params)
+    assert statements == [(SIGN_IN_TO_READ, True), (plan.sql, True)]
+    assert params == {**plan.params, **sign_in_params("Bearer pgt_x", NOW)}
 
 
 def test_values_change_parameters_not_the_statement(fastpath) -> None:
@@ -199,6 +232,17 @@ def test_values_change_parameters_not_the_statement(fastpath) -> None:
     assert first.params != second.params and 7 in second.params.values()
     grid = plan_of(fastpath, GRID_DETAIL_QUERY, {"code": "430624101003005"})
     assert grid and grid.sql == by_hand("grid_detail")[0].sql
+
+
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_map_layer_statements_match_their_golden_sql(layer: str) -> None:
+    """The map's layers read the API's fields (resolvers.gis.layers): a change to a field they
+    show shows here too, in the tile statement and the OGC page (with a box, every filter)."""
+    collection = features.COLLECTIONS[layer]
+    page = features.items_statement(collection, True, tuple(sorted(collection.filters)))
+    tile = tiles.LAYERS[layer].statement
+    text = f"-- tile\n{' '.join(tile.split())}\n-- OGC items page\n{' '.join(page.split())}\n"
+    check_golden(f"layer_{layer}", text)
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +271,7 @@ def test_golden_statements_run_and_answer_the_keys_asked(fastpath, database, nam
         plan, _ = planned(fastpath, name)
         expected = [TOP[name]]
     with database.cursor() as cursor:
-        cursor.execute(plan.sql, plan.params)
+        cursor.execute(plan.sql, {**plan.params, **SIGNED_IN_PARAMS})
         data, guards, *_ = cursor.fetchone()
     assert not any(guards)
     assert list(json.loads(data)) == expected

@@ -2,7 +2,7 @@
 
 A tile's ETag is a digest of its bytes: a conditional request for a tile that has not changed
 gets 304, and any change to the data shows in the next request (the process keeps tiles only
-while the database snapshot they were built under is current: resolvers/tile_cache.py). A
+while the database's change stamp of their layer and area holds: resolvers/gis/tile_cache.py). A
 tile depends on who asks, so responses vary on Authorization; anonymous tiles are public.
 TileJSON's tile URL starts with the configured public URL (web/routes/links.py)."""
 
@@ -19,7 +19,7 @@ from starlette.routing import Route
 from parkgrid.errors import NotFound
 from parkgrid.settings import ApiSettings
 from resolvers.gis import tiles
-from resolvers.gis.tile_cache import Tile, TileCache
+from resolvers.gis.tile_cache import Place, Tile, TileCache
 from schema.context import park_today
 from web.middleware import database_for, principal_of
 from web.routes.errors import answering
@@ -67,7 +67,8 @@ async def read_tile(request: Request, api: ApiSettings, cache: TileCache) -> Til
     today = park_today(api, datetime.now(UTC))
     build = partial(tiles.tile, layer=layer, z=z, x=x, y=y, today=today)
     key = cache_key(request, (layer.name, z, x, y), today)
-    return await database_for(request).read(cache.fetch, key, build)
+    place = Place(layer.name, z, x, y)
+    return await database_for(request).read(cache.fetch, key, place, build)
 
 
 async def tile_response(request: Request, api: ApiSettings, cache: TileCache) -> Response:

@@ -309,8 +309,8 @@ def test_kept_tiles_follow_commits_not_pending_writes(fresh_demo_url: str, engin
 def test_cache_is_bounded_by_bytes() -> None:
     cache = TileCache(max_bytes=10)
     for n in range(5):
-        cache.put(n, "s", Tile(b"abcd", f'"{n}"'))
+        cache.put(n, 7, Tile(b"abcd", f'"{n}"'))
     assert list(cache.entries) == [3, 4] and cache.used == 8
-    assert cache.get(4, "s") is not None and cache.get(4, "other snapshot") is None
-    cache.put("big", "s", Tile(b"x" * 11, '"big"'))
+    assert cache.get(4, 7) is not None and cache.get(4, 8) is None
+    cache.put("big", 7, Tile(b"x" * 11, '"big"'))
     assert "big" not in cache.entries

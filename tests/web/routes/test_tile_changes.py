@@ -12,7 +12,9 @@ own prepared statement), not from the cache's own word."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -247,3 +249,52 @@ def test_every_write_path_shows_at_once_and_nothing_else_is_rebuilt(
     far_points = next(t for t in seen.watched if t.place == "far" and t.layer == "enterprises")
     assert site.e_uscc in seen.fetch(far_points)[1]
     assert seen.rebuilt() == set()
+
+
+def waiting_on_a_lock(engine: Engine, pid: int) -> bool:
+    with engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+        ).scalar_one_or_none()
+    return found == "Lock"
+
+
+def test_a_change_racing_a_move_is_counted_where_the_enterprise_went(
+    site_map: tuple[Site, Map], engine_for: Any
+) -> None:
+    """An issue closed while its enterprise is being moved (neither committed): the close
+    waits for the move and is counted at the new place, so the tile there, built between the
+    two commits, is not kept once the close commits."""
+    site, seen = site_map
+    engine = engine_for(site.url)
+    far = {t.layer: t for t in seen.watched if t.place == "far"}
+    with engine.connect() as conn:
+        lon, lat = conn.execute(text(PICK_F)).one()
+    mover, closer = engine.connect(), engine.connect()
+    try:
+        mover.begin()
+        mover.execute(
+            text("UPDATE enterprise SET location = ST_SetSRID(ST_MakePoint(:x, :y), 4326)"
+                 " WHERE id = :id"), {"x": lon, "y": lat, "id": site.e_id}
+        )  # fmt: skip
+        closer.begin()
+        pid = closer.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with ThreadPoolExecutor(1) as pool:
+            closing = pool.submit(
+                closer.execute, text("UPDATE issue SET status = 'closed' WHERE id = :id"),
+                {"id": site.issue_id},
+            )  # fmt: skip
+            deadline = time.monotonic() + 10
+            while not waiting_on_a_lock(engine, pid):
+                assert time.monotonic() < deadline and not closing.done()
+                time.sleep(0.05)
+            mover.commit()
+            closing.result(timeout=10)
+        built, shown = seen.fetch(far["issues"])  # the move is in, the close is not yet
+        assert built and site.issue_id in shown
+        closer.commit()
+    finally:
+        mover.close()
+        closer.close()
+    assert far["issues"] in seen.rebuilt()
+    assert site.issue_id not in seen.fetch(far["issues"])[1]

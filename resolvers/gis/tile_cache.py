@@ -62,16 +62,12 @@ class TileCache:
         self.used = 0
         self.entries: OrderedDict[Hashable, tuple[int, Tile]] = OrderedDict()
         self.lock = threading.Lock()
-        self.hits = self.misses = 0
-        """Answers from the cache and tiles built, since the process started (the bench)."""
 
     def get(self, key: Hashable, stamped: int) -> Tile | None:
         with self.lock:
             found = self.entries.get(key)
             if found is None or found[0] != stamped:
-                self.misses += 1
                 return None
-            self.hits += 1
             self.entries.move_to_end(key)
             return found[1]
 
@@ -92,11 +88,13 @@ class TileCache:
 
     def fetch(
         self, conn: Connection, key: Hashable, place: Place, build: Callable[[Connection], bytes]
-    ) -> Tile:
-        """The tile under `key`, from the cache when nothing it shows has changed since."""
+    ) -> tuple[Tile, bool]:
+        """The tile under `key`, from the cache when nothing it shows has changed since, and
+        whether it came from the cache."""
         stamped = stamp(conn, place)
         found = self.get(key, stamped)
-        if found is None:
-            found = tagged(build(conn))
-            self.put(key, stamped, found)
-        return found
+        if found is not None:
+            return found, True
+        built = tagged(build(conn))
+        self.put(key, stamped, built)
+        return built, False

@@ -60,7 +60,7 @@ def cache_key(
     return (*address, today, who.kind, who.read_grids)
 
 
-async def read_tile(request: Request, api: ApiSettings, cache: TileCache) -> Tile:
+async def read_tile(request: Request, api: ApiSettings, cache: TileCache) -> tuple[Tile, bool]:
     layer = layer_named(request.path_params["layer"])
     z, x, y = (request.path_params[key] for key in ("z", "x", "y"))
     checked_address(layer, z, x, y)
@@ -72,8 +72,8 @@ async def read_tile(request: Request, api: ApiSettings, cache: TileCache) -> Til
 
 
 async def tile_response(request: Request, api: ApiSettings, cache: TileCache) -> Response:
-    found = await read_tile(request, api, cache)
-    headers = cache_headers(request, found.etag)
+    found, kept = await read_tile(request, api, cache)
+    headers = cache_headers(request, found.etag) | {"X-Tile-Cache": "hit" if kept else "miss"}
     if unchanged(request, found.etag):
         return Response(status_code=304, headers=headers)
     return Response(found.body, media_type=MVT, headers=headers)

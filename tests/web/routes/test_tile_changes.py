@@ -94,6 +94,7 @@ class Map:
         assert response.status_code == 200
         name = statement_name(LAYERS[tile.layer].statement)
         built = any(name in sent for sent in self.sent[before:])
+        assert response.headers["x-tile-cache"] == ("miss" if built else "hit")
         found = decode(response.content).get(tile.layer, {}).get("features", [])
         shown = SHOWN[tile.layer]
         return built, {f["properties"][shown[0]]: tuple(f["properties"][k] for k in shown[1:])

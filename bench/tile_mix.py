@@ -69,6 +69,8 @@ def post(connection: http.client.HTTPConnection, token: str, query: str, **varia
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     connection.request("POST", "/graphql", body=body, headers=headers)
     answer = json.loads(connection.getresponse().read())
+    if answer.get("errors") or not answer.get("data"):
+        raise RuntimeError(str(answer.get("errors"))[:200])
     (result,) = answer["data"].values()
     if "code" in result:  # a typed error (UserError)
         raise RuntimeError(f"{result['code']}: {result['message']}")
@@ -210,15 +212,17 @@ def tile_mix(url: str, args: argparse.Namespace) -> bool:
     return not any(v.tally.errors for v in viewers) and not writer.errors
 
 
+OPTIONS: dict[str, float | int] = {"--seconds": 60.0, "--warmup": 20.0, "--viewers": 4,
+                                   "--workers": 2, "--max-requests": 200_000}  # fmt: skip
+"""The command's options and their defaults (--max-requests: a cap on the total)."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--warmup", type=float, default=20.0)
-    parser.add_argument("--viewers", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--max-requests", type=int, default=200_000, help="a cap on the total")
+    for name, default in OPTIONS.items():
+        parser.add_argument(name, type=type(default), default=default)
     args = parser.parse_args()
     if not (0 < args.seconds <= 1800 and 0 <= args.warmup <= 600 and 0 < args.viewers <= 64):
         parser.error("--seconds within (0, 1800], --warmup within [0, 600], --viewers 1 to 64")

@@ -90,16 +90,22 @@ $$
 # metre at these longitudes), so a tile may hold a point a hair outside its exact box.
 STAMP = f"""
 CREATE FUNCTION parkgrid_tile_stamp(layer text, area geometry) RETURNS bigint
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT CAST(coalesce((
-        SELECT sum(c.n) FROM public.tile_change c, public.parkgrid_tile_span(area, 0.0001) s
-        WHERE c.layer = $1 AND c.cx BETWEEN s.x0 AND s.x1 AND c.cy BETWEEN s.y0 AND s.y1
-    ), 0) + coalesce((
-        SELECT sum(c.n) FROM public.tile_change c
-        WHERE c.layer = $1 AND c.cx = {WIDE} AND c.cy = {WIDE}
-    ), 0) AS bigint)
-$$
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    s record;
+    here bigint;
+    everywhere bigint;
+BEGIN
+    SELECT * INTO s FROM public.parkgrid_tile_span(area, 0.0001);
+    SELECT coalesce(sum(c.n), 0) INTO here FROM public.tile_change c
+    WHERE c.layer = $1 AND c.cx BETWEEN s.x0 AND s.x1 AND c.cy BETWEEN s.y0 AND s.y1;
+    SELECT coalesce(sum(c.n), 0) INTO everywhere FROM public.tile_change c
+    WHERE c.layer = $1 AND c.cx = {WIDE} AND c.cy = {WIDE};
+    RETURN here + everywhere;
+END $$
 """
+"""PL/pgSQL rather than SQL: its statements are parsed once per connection and their plans
+kept, where an SQL function would be inlined and parsed again at every planning."""
 
 # jit off: planned without the arrays, the cells look like a million rows and compiling the
 # plan would take a second for a statement that touches a handful.

@@ -72,19 +72,16 @@ $$
 """
 
 CELLS = f"""
-CREATE FUNCTION parkgrid_tile_cells(box geometry) RETURNS TABLE (cx integer, cy integer)
+CREATE FUNCTION parkgrid_tile_cells(x0 integer, y0 integer, x1 integer, y1 integer)
+RETURNS TABLE (cx integer, cy integer)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT c.x, c.y FROM public.parkgrid_tile_span(box) AS s,
-    LATERAL (
-        SELECT x, y FROM generate_series(s.x0, s.x1) AS x, generate_series(s.y0, s.y1) AS y
-        WHERE CAST(s.x1 - s.x0 + 1 AS bigint) * (s.y1 - s.y0 + 1) <= 4096
-        UNION ALL
-        SELECT {WIDE}, {WIDE}
-        WHERE CAST(s.x1 - s.x0 + 1 AS bigint) * (s.y1 - s.y0 + 1) > 4096
-    ) AS c(x, y)
-    WHERE s.x0 IS NOT NULL
+    SELECT x, y FROM generate_series(x0, x1) AS x, generate_series(y0, y1) AS y
+    WHERE CAST(x1 - x0 + 1 AS bigint) * (y1 - y0 + 1) <= 4096
+    UNION ALL
+    SELECT {WIDE}, {WIDE} WHERE CAST(x1 - x0 + 1 AS bigint) * (y1 - y0 + 1) > 4096
 $$
 """
+"""The cells of a span (parkgrid_tile_span), or the layer's whole-map cell for a wide one."""
 
 # Why a margin on the reading side: `&&` compares float4 boxes rounded outwards (up to about a
 # metre at these longitudes), so a tile may hold a point a hair outside its exact box.
@@ -108,15 +105,18 @@ END $$
 kept, where an SQL function would be inlined and parsed again at every planning."""
 
 # jit off: planned without the arrays, the cells look like a million rows and compiling the
-# plan would take a second for a statement that touches a handful.
+# plan would take a second for a statement that touches a handful. Spans are made distinct
+# before they become cells: the ten thousand points of an import's chunk lie in a few dozen.
 BUMP = """
 CREATE FUNCTION parkgrid_tile_bump(layers text[], boxes geometry[]) RETURNS void
 LANGUAGE sql SET jit = off AS $$
-    WITH wanted AS (
-        SELECT DISTINCT w.layer, c.cx, c.cy
-        FROM unnest(layers, boxes) AS w(layer, box),
-        LATERAL public.parkgrid_tile_cells(w.box) AS c
-        WHERE w.layer IS NOT NULL AND w.box IS NOT NULL
+    WITH spans AS (
+        SELECT DISTINCT w.layer, s.x0, s.y0, s.x1, s.y1
+        FROM unnest(layers, boxes) AS w(layer, box), public.parkgrid_tile_span(w.box) AS s
+        WHERE w.layer IS NOT NULL AND s.x0 IS NOT NULL
+    ), wanted AS (
+        SELECT DISTINCT spans.layer, c.cx, c.cy FROM spans,
+        LATERAL public.parkgrid_tile_cells(spans.x0, spans.y0, spans.x1, spans.y1) AS c
     ), taken AS (
         DELETE FROM public.tile_change t WHERE t.id IN (
             SELECT k.id FROM public.tile_change k
@@ -310,6 +310,6 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION parkgrid_tile_area_counts(bigint[])")
     op.execute("DROP FUNCTION parkgrid_tile_bump(text[], geometry[])")
     op.execute("DROP FUNCTION parkgrid_tile_stamp(text, geometry)")
-    op.execute("DROP FUNCTION parkgrid_tile_cells(geometry)")
+    op.execute("DROP FUNCTION parkgrid_tile_cells(integer, integer, integer, integer)")
     op.execute("DROP FUNCTION parkgrid_tile_span(geometry, float8)")
     op.execute("DROP TABLE tile_change")

@@ -10,7 +10,8 @@ real import will do."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 import psycopg2
@@ -32,6 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import ReturningInsert
 
 from geo.srid import STORAGE_SRID
+from parkgrid.area_events import PARENTS, AreaKind, area_states, log_upserts
 from parkgrid.importer.kinds import TABLES, Kind, Parsed
 from parkgrid.importer.listing import Listing
 from parkgrid.importer.outcomes import Changed, FieldChange, ImportReport, Move, Row
@@ -88,12 +90,26 @@ class Writer:
         stage(conn, kind, parsed)
         keep_before(conn, kind)
         conn.execute(ANALYZED)
+        area_log = self.area_log(parsed)
         written = set(conn.execute(upsert(kind)).scalars())
+        if area_log is not None:
+            area_log()
         self.new.extend(Row(*row) for row in conn.execute(new_rows(kind)))
         changed, kept = compared(conn, kind, written)
         self.changed.extend(changed)
         self.kept.extend(kept)
         conn.execute(EMPTIED)
+
+    def area_log(self, parsed: list[Parsed]) -> Callable[[], object] | None:
+        """For zones and grids, read before the chunk is written, what logs its writes as
+        upsertZone and upsertGrid log theirs (parkgrid.area_events), to call after."""
+        table = self.kind.table.name
+        if table not in PARENTS:
+            return None
+        kind: AreaKind = "zone" if table == "zone" else "grid"
+        codes = [item.values[self.kind.key] for item in parsed]
+        before = area_states(self.conn, kind, codes)
+        return partial(log_upserts, self.conn, kind, before, codes, last_event_id(self.conn), None)
 
     def report(self) -> ImportReport:
         new, changed, kept = self.new, self.changed, self.kept

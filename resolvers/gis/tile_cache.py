@@ -1,11 +1,17 @@
 """Tiles kept between requests, and exactly as long as the data under them is unchanged.
 
-A cached tile is keyed by what it shows (layer, address, day, the caller's scope) and stamped
-with the database snapshot it was built under. A request first reads the current snapshot
-(`pg_current_snapshot()`: the running and next transaction ids of the whole cluster); equal
-snapshots see the same committed data, so an equal stamp means the tile is still exact. Any
-commit since, anywhere, gives a new snapshot and the tile is built again. Bounded by bytes,
-least recently used first out."""
+A kept tile is keyed by what it shows (layer, address, day, the caller's scope) and stamped
+with the change stamp of its layer over its area, which the database keeps (migration 0006):
+triggers on the tables the tiles read count every committed change per layer and per cell of
+the map, and `parkgrid_tile_stamp` sums the counts under a tile's buffered box. The counts
+only grow, so an equal stamp means nothing the tile shows has changed since it was built, and
+a change elsewhere (another area, another layer, a visit) leaves it kept. The stamp is read
+before the tile is built: a change that commits in between raises the next stamp and the
+tile is built again, never kept stale. Every process and replica reads the same stamps.
+
+The ETag stays a digest of the tile's bytes: equal everywhere for equal content, and it
+cannot collide with an older tile of the same stamp after a database is restored or rebuilt.
+Bounded by bytes, least recently used first out."""
 
 from __future__ import annotations
 
@@ -15,10 +21,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-SNAPSHOT = text("SELECT CAST(pg_current_snapshot() AS text)")
+from parkgrid.prepared import execute_scalar
+from resolvers.gis.tiles import ENVELOPE
+
+STAMP = f"{ENVELOPE} SELECT parkgrid_tile_stamp(%(layer)s, b.area) FROM b"
+"""The tile's area as its own statement computes it (`b.area`), and its layer's stamp there."""
 
 
 @dataclass(frozen=True)
@@ -27,31 +36,47 @@ class Tile:
     etag: str
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a tile is: its layer and address."""
+
+    layer: str
+    z: int
+    x: int
+    y: int
+
+
 def tagged(body: bytes) -> Tile:
     return Tile(body, '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"')
+
+
+def stamp(conn: Connection, place: Place) -> int:
+    """The count of committed changes to `place`'s layer under its area (one index range)."""
+    params = {"layer": place.layer, "z": place.z, "x": place.x, "y": place.y}
+    return int(execute_scalar(conn, STAMP, params))
 
 
 class TileCache:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.used = 0
-        self.entries: OrderedDict[Hashable, tuple[str, Tile]] = OrderedDict()
+        self.entries: OrderedDict[Hashable, tuple[int, Tile]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: Hashable, snapshot: str) -> Tile | None:
+    def get(self, key: Hashable, stamped: int) -> Tile | None:
         with self.lock:
             found = self.entries.get(key)
-            if found is None or found[0] != snapshot:
+            if found is None or found[0] != stamped:
                 return None
             self.entries.move_to_end(key)
             return found[1]
 
-    def put(self, key: Hashable, snapshot: str, tile: Tile) -> None:
+    def put(self, key: Hashable, stamped: int, tile: Tile) -> None:
         if len(tile.body) > self.max_bytes:
             return
         with self.lock:
             self.drop(key)
-            self.entries[key] = (snapshot, tile)
+            self.entries[key] = (stamped, tile)
             self.used += len(tile.body)
             while self.used > self.max_bytes:
                 self.drop(next(iter(self.entries)))
@@ -61,11 +86,15 @@ class TileCache:
         if found is not None:
             self.used -= len(found[1].body)
 
-    def fetch(self, conn: Connection, key: Hashable, build: Callable[[Connection], bytes]) -> Tile:
-        """The tile under `key`, from the cache when the data has not changed since."""
-        snapshot = str(conn.execute(SNAPSHOT).scalar_one())
-        found = self.get(key, snapshot)
-        if found is None:
-            found = tagged(build(conn))
-            self.put(key, snapshot, found)
-        return found
+    def fetch(
+        self, conn: Connection, key: Hashable, place: Place, build: Callable[[Connection], bytes]
+    ) -> tuple[Tile, bool]:
+        """The tile under `key`, from the cache when nothing it shows has changed since, and
+        whether it came from the cache."""
+        stamped = stamp(conn, place)
+        found = self.get(key, stamped)
+        if found is not None:
+            return found, True
+        built = tagged(build(conn))
+        self.put(key, stamped, built)
+        return built, False

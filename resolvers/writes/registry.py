@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import Row, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from geo import sql as geosql
+from parkgrid.area_events import PARENTS, area_states, log_upserts
+from parkgrid.area_events import AreaKind as ChildArea
 from parkgrid.errors import Conflict, InvalidGeometry, InvalidInput, NotFound
 from parkgrid.importer.placement import LEAK_TOLERANCE_M
 from parkgrid.importer.write import grid_changes_since, last_event_id
@@ -24,9 +26,9 @@ from resolvers.records import AreaKind, AreaRecord, AssignmentRecord, Enterprise
 from resolvers.writes.events import Change, act_as, append
 from resolvers.writes.ledger import require
 
-ChildKind = Literal["zone", "grid"]
+ChildKind = ChildArea
 PARENT_KIND: dict[ChildKind, AreaKind] = {"zone": "park", "grid": "zone"}
-PARENT_COLUMN: dict[ChildKind, str] = {"zone": "park_id", "grid": "zone_id"}
+PARENT_COLUMN: dict[ChildKind, str] = {kind: column for kind, (_, column) in PARENTS.items()}
 ENTERPRISE_FIELDS = ("name", "industry", "address")
 
 TOLERANCE_M = LEAK_TOLERANCE_M
@@ -221,11 +223,6 @@ def check_inside(conn: Connection, new: NewArea, parent: AreaRecord, existing: i
             raise InvalidGeometry(message, field="boundary")
 
 
-STATE = """
-    SELECT t.id, t.name, p.code AS parent, round({area}) AS area_m2,
-           md5(ST_AsEWKB(t.boundary)) AS shape
-    FROM {table} t JOIN {parent} p ON p.id = t.{column} WHERE t.code = :code
-"""
 UPSERT = """
     INSERT INTO {table} AS t (code, name, {column}, boundary)
     VALUES (:code, :name, :parent_id, ST_GeomFromEWKB(:boundary))
@@ -236,39 +233,19 @@ UPSERT = """
 """
 
 
-def area_state(conn: Connection, kind: ChildKind, code: str, lock: bool = False) -> dict[str, Any]:
-    """Name, parent code, area (m², rounded) and a digest of the shape; {} if none."""
-    query = STATE.format(area=geosql.area_sqm("t.boundary"), table=kind,
-                         parent=PARENT_KIND[kind], column=PARENT_COLUMN[kind])  # fmt: skip
-    row = conn.execute(text(query + (" FOR UPDATE OF t" if lock else "")), {"code": code}).first()
-    return {} if row is None else dict(row._mapping)
-
-
-def area_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """Before and after of what changed; a new shape is said, the shape itself not logged."""
-    changed = [key for key in ("name", "parent", "area_m2") if before.get(key) != after[key]]
-    changes: dict[str, Any] = {key: [before.get(key), after[key]] for key in changed}
-    if before.get("shape") != after["shape"]:
-        changes["boundary_changed"] = True
-    return changes
-
-
 def upsert_area(conn: Connection, new: NewArea, actor: int | None) -> AreaWritten:
     """Insert or reshape a zone or grid, by code; grid members are re-derived by the
     triggers, and the enterprises whose grid changed are counted from their events."""
     parent = parent_of(conn, new)
-    before = area_state(conn, new.kind, new.code, lock=True)
-    check_inside(conn, new, parent, before.get("id"))
+    before = area_states(conn, new.kind, [new.code], lock=True)
+    check_inside(conn, new, parent, before.get(new.code, {}).get("id"))
     act_as(conn, actor)
     last_event = last_event_id(conn)
     query = UPSERT.format(table=new.kind, column=PARENT_COLUMN[new.kind])
     params = {"code": new.code, "name": new.name, "parent_id": parent.id, "boundary": new.boundary}
     conn.execute(text(query), params)
     moved = grid_changes_since(conn, last_event)
-    after = area_state(conn, new.kind, new.code)
-    if changes := area_changes(before, after):
-        changes["enterprises_changed_grid"] = moved
-        append(conn, Change(new.kind, after["id"], None, "upserted", actor, changes))
+    after = log_upserts(conn, new.kind, before, [new.code], last_event, actor)[new.code]
     area = areas.by_ids(conn, new.kind, [after["id"]])[after["id"]]
     return AreaWritten(area, not before, moved)
 

@@ -2,7 +2,7 @@
 
 A tile's ETag is a digest of its bytes: a conditional request for a tile that has not changed
 gets 304, and any change to the data shows in the next request (the process keeps tiles only
-while the database snapshot they were built under is current: resolvers/tile_cache.py). A
+while the database's change stamp of their layer and area holds: resolvers/gis/tile_cache.py). A
 tile depends on who asks, so responses vary on Authorization; anonymous tiles are public.
 TileJSON's tile URL starts with the configured public URL (web/routes/links.py)."""
 
@@ -19,7 +19,7 @@ from starlette.routing import Route
 from parkgrid.errors import NotFound
 from parkgrid.settings import ApiSettings
 from resolvers.gis import tiles
-from resolvers.gis.tile_cache import Tile, TileCache
+from resolvers.gis.tile_cache import Place, Tile, TileCache
 from schema.context import park_today
 from web.middleware import database_for, principal_of
 from web.routes.errors import answering
@@ -60,19 +60,20 @@ def cache_key(
     return (*address, today, who.kind, who.read_grids)
 
 
-async def read_tile(request: Request, api: ApiSettings, cache: TileCache) -> Tile:
+async def read_tile(request: Request, api: ApiSettings, cache: TileCache) -> tuple[Tile, bool]:
     layer = layer_named(request.path_params["layer"])
     z, x, y = (request.path_params[key] for key in ("z", "x", "y"))
     checked_address(layer, z, x, y)
     today = park_today(api, datetime.now(UTC))
     build = partial(tiles.tile, layer=layer, z=z, x=x, y=y, today=today)
     key = cache_key(request, (layer.name, z, x, y), today)
-    return await database_for(request).read(cache.fetch, key, build)
+    place = Place(layer.name, z, x, y)
+    return await database_for(request).read(cache.fetch, key, place, build)
 
 
 async def tile_response(request: Request, api: ApiSettings, cache: TileCache) -> Response:
-    found = await read_tile(request, api, cache)
-    headers = cache_headers(request, found.etag)
+    found, kept = await read_tile(request, api, cache)
+    headers = cache_headers(request, found.etag) | {"X-Tile-Cache": "hit" if kept else "miss"}
     if unchanged(request, found.etag):
         return Response(status_code=304, headers=headers)
     return Response(found.body, media_type=MVT, headers=headers)

@@ -18,7 +18,9 @@ from sqlalchemy import event, text
 from starlette.testclient import TestClient
 
 from geo.shape import as_multipolygon, to_ewkt
+from parkgrid.prepared import statement_name
 from resolvers.gis.tile_cache import Tile, TileCache
+from resolvers.gis.tiles import LAYERS
 from tests.conftest import app_client
 from tests.resolvers.conftest import add_area
 
@@ -275,7 +277,7 @@ def test_bad_addresses(anonymous: TestClient, path: str, field: str) -> None:
 
 
 def test_kept_tiles_follow_commits_not_pending_writes(fresh_demo_url: str, engine_for) -> None:
-    """A tile is served from the process's cache only while no transaction has committed
+    """A tile is served from the process's cache only while nothing it shows has committed
     since it was built: an uncommitted change is not shown, a committed one is, at once."""
     z = 16
     engine = engine_for(fresh_demo_url)
@@ -296,7 +298,9 @@ def test_kept_tiles_follow_commits_not_pending_writes(fresh_demo_url: str, engin
         event.listen(app_engine, "before_cursor_execute", lambda *a: built.append(a[2]))
         before = name_in_tile(client)
         assert name_in_tile(client) == before
-        assert sum("ST_AsMVT" in s for s in built) == 1  # the second came from the cache
+        # the tile's prepared statement: PREPAREd with the first build, EXECUTEd with each
+        name = statement_name(LAYERS["enterprises"].statement)
+        assert sum(f"EXECUTE {name}" in s for s in built) == 1  # the second came from the cache
         with engine.connect() as writer:
             writer.execute(
                 text("UPDATE enterprise SET name = '未提交' WHERE uscc = :u"), {"u": uscc}
@@ -309,8 +313,8 @@ def test_kept_tiles_follow_commits_not_pending_writes(fresh_demo_url: str, engin
 def test_cache_is_bounded_by_bytes() -> None:
     cache = TileCache(max_bytes=10)
     for n in range(5):
-        cache.put(n, "s", Tile(b"abcd", f'"{n}"'))
+        cache.put(n, 7, Tile(b"abcd", f'"{n}"'))
     assert list(cache.entries) == [3, 4] and cache.used == 8
-    assert cache.get(4, "s") is not None and cache.get(4, "other snapshot") is None
-    cache.put("big", "s", Tile(b"x" * 11, '"big"'))
+    assert cache.get(4, 7) is not None and cache.get(4, 8) is None
+    cache.put("big", 7, Tile(b"x" * 11, '"big"'))
     assert "big" not in cache.entries

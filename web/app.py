@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from graphql import OperationType
+from graphql import OperationDefinitionNode, OperationType
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
@@ -26,11 +26,19 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
-from parkgrid import migrate
+from parkgrid import migrate, trace
 from parkgrid.changes import Changes
 from parkgrid.db import Database
 from parkgrid.errors import ParkgridError
-from parkgrid.settings import ApiSettings, DatabaseSettings, LedgerSettings, ServerSettings
+from parkgrid.settings import (
+    ApiSettings,
+    DatabaseSettings,
+    LedgerSettings,
+    LogSettings,
+    MetricsSettings,
+    RateLimitSettings,
+    ServerSettings,
+)
 from resolvers.reads.request import Limits
 from schema import build_schema, limit_rules
 from schema.context import Context
@@ -50,6 +58,7 @@ from web.graphql_http import (
     request_errors,
     respond,
 )
+from web.metrics import metrics_routes
 from web.middleware import (
     Authenticate,
     RefuseNul,
@@ -59,6 +68,8 @@ from web.middleware import (
     routing_error,
     settle,
 )
+from web.observe import Observe, bookkeeping_for
+from web.ratelimit import RateLimit, RateLimits, check_graphql
 from web.routes.coverage import coverage_routes
 from web.routes.exports import export_routes
 from web.routes.map import graphiql_page, map_routes
@@ -141,6 +152,8 @@ class ParkGraphQL(GraphQL[Context, None]):
         if request.method == "GET" and prepared.node.operation != OperationType.QUERY:
             raise Refused(405, "METHOD_NOT_ALLOWED", "send mutations by POST; GET is for queries",
                           {"Allow": "POST"})  # fmt: skip
+        named(prepared.node, given.operation_name)
+        await check_graphql(request, prepared.node.operation == OperationType.MUTATION)
         variables = self.fast.variables(prepared, given.variables)
         if isinstance(variables, list):
             return request_errors(variables, answered_as)
@@ -197,6 +210,13 @@ class ParkGraphQL(GraphQL[Context, None]):
         return ensure_codes(dict(await super().process_result(request, result)))  # type: ignore[return-value]
 
 
+def named(node: OperationDefinitionNode, given: str | None) -> None:
+    """The operation's name on the request's record (logs, metrics)."""
+    info = trace.current()
+    if info is not None:
+        info.operation = given or (node.name.value if node.name else None)
+
+
 async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
@@ -232,6 +252,7 @@ def create_app(
         finally:
             await app.state.changes.stop()
             app.state.db.dispose()
+            app.state.bookkeeping.close()
 
     api_settings = api or ApiSettings()
     graphql = ParkGraphQL(api_settings)
@@ -245,10 +266,20 @@ def create_app(
         *ogc_routes(api_settings),
         *export_routes(api_settings),
         *map_routes(),
+        *metrics_routes(MetricsSettings()),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={HTTPException: routing_error},
-        middleware=[Middleware(CrossOrigin), Middleware(RefuseNul), Middleware(Authenticate)],
+        middleware=[
+            Middleware(Observe, settings=LogSettings()),
+            Middleware(CrossOrigin),
+            Middleware(RefuseNul),
+            Middleware(RateLimit),
+            Middleware(Authenticate),
+        ],
     )
+    app.state.bookkeeping = bookkeeping_for(database_settings)
+    app.state.rate_limits = RateLimits(RateLimitSettings(), app.state.bookkeeping)
+    return app

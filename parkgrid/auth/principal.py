@@ -74,7 +74,8 @@ FROM s
 """
 SIGNED_IN = (
     "current_setting('parkgrid.token_id', true) AS token_id,"
-    " current_setting('parkgrid.refusal', true) AS refusal"
+    " current_setting('parkgrid.refusal', true) AS refusal,"
+    " current_setting('parkgrid.principal', true) AS principal"
 )
 """What a statement after SIGN_IN, in the same transaction, reads to learn how it went."""
 

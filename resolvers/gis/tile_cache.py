@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from parkgrid import metrics
+
 SNAPSHOT = text("SELECT CAST(pg_current_snapshot() AS text)")
 
 
@@ -42,8 +44,12 @@ class TileCache:
         with self.lock:
             found = self.entries.get(key)
             if found is None or found[0] != snapshot:
+                stale = found is not None
+                metrics.TILE_CACHE.labels("miss").inc()
+                metrics.TILE_CACHE_EVENTS.labels("invalidated").inc(stale)
                 return None
             self.entries.move_to_end(key)
+            metrics.TILE_CACHE.labels("hit").inc()
             return found[1]
 
     def put(self, key: Hashable, snapshot: str, tile: Tile) -> None:
@@ -53,13 +59,16 @@ class TileCache:
             self.drop(key)
             self.entries[key] = (snapshot, tile)
             self.used += len(tile.body)
+            metrics.TILE_CACHE_BYTES.inc(len(tile.body))
             while self.used > self.max_bytes:
                 self.drop(next(iter(self.entries)))
+                metrics.TILE_CACHE_EVENTS.labels("evicted").inc()
 
     def drop(self, key: Hashable) -> None:
         found = self.entries.pop(key, None)
         if found is not None:
             self.used -= len(found[1].body)
+            metrics.TILE_CACHE_BYTES.dec(len(found[1].body))
 
     def fetch(self, conn: Connection, key: Hashable, build: Callable[[Connection], bytes]) -> Tile:
         """The tile under `key`, from the cache when the data has not changed since."""

@@ -4,12 +4,15 @@ limits shared by the workers through the database."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.conftest import ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN, add_token
+from tests.faults.conftest import wait_for
+from tests.parkgrid.cli_runs import parkgrid
 from tests.web.ops.conftest import RATE_LIMITS, VIEWERS, Service
 from tests.web.ops.scrape import samples, total
 
@@ -185,3 +188,28 @@ def test_a_burst_past_the_limit_is_refused_by_both_workers(ops_service: Service)
 def test_metrics_refused_to_a_token_that_is_not_the_metrics_token(ops_service: Service, path):
     # 127.0.0.1 is allowed by default; the allowlist itself is tested in-process
     assert ops_service.http(token=None).request("GET", path).status == 200
+
+
+def test_token_use_is_recorded_once_a_minute_not_per_request(ops_service: Service):
+    secret = "pgt_ops-token-use"
+    token = add_token(ops_service.url, secret, "viewer")
+    caller = ops_service.http(secret)
+    assert caller.graphql(PARKS).status == 200
+
+    def written() -> list:
+        return ops_service.sql("SELECT CAST(xmin AS text), last_used_at, host(last_used_from)"
+                               " FROM api_token WHERE id = :id", id=token)  # fmt: skip
+
+    assert wait_for(lambda: written()[0][1] is not None, 10)
+    version, used_at, address = written()[0]
+    assert address == "127.0.0.1"
+    answers = parallel([lambda: caller.graphql(PARKS)] * 30)
+    assert all(a.status == 200 for a in answers)
+    time.sleep(1)  # the background writes, had there been any
+    assert written()[0][:2] == (version, used_at)  # the row was not written again
+    done = parkgrid(ops_service.url, "token", "list")
+    header, *rows = [line.split("\t") for line in done.stdout.strip().splitlines()]
+    row = dict(zip(header, next(r for r in rows if r[0] == str(token)), strict=True))
+    assert row["last used from"] == "127.0.0.1" and row["last used"].startswith(
+        used_at.isoformat(timespec="seconds")[:16]
+    )

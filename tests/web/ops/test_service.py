@@ -13,6 +13,8 @@ import pytest
 from tests.conftest import ADMIN_TOKEN, add_token
 from tests.faults.conftest import wait_for
 from tests.parkgrid.cli_runs import parkgrid
+from tests.web.live_client import live
+from tests.web.live_park import comment
 from tests.web.ops.conftest import RATE_LIMITS, VIEWERS, Service
 from tests.web.ops.scrape import samples, total
 
@@ -213,3 +215,26 @@ def test_token_use_is_recorded_once_a_minute_not_per_request(ops_service: Servic
     assert row["last used from"] == "127.0.0.1" and row["last used"].startswith(
         used_at.isoformat(timespec="seconds")[:16]
     )
+
+
+ISSUE_CHANGES = "subscription { issueChanged { eventId event { action note } } }"
+
+
+def test_subscriptions_open_and_messages_sent_are_counted(ops_service: Service):
+    base = f"http://127.0.0.1:{ops_service.port}"
+    (issue,) = ops_service.sql("SELECT min(id) FROM issue")[0]
+    before = scrape(ops_service)
+
+    def open_now() -> float:
+        return total(scrape(ops_service), "parkgrid_subscriptions_open")
+
+    start = total(before, "parkgrid_subscriptions_open")
+    with live(base, ADMIN_TOKEN) as client:
+        client.subscribe("1", ISSUE_CHANGES)
+        assert wait_for(lambda: open_now() == start + 1, 10)
+        comment(base, issue, "counted by the metrics")
+        (item,) = client.items("1", 1)
+        assert item["issueChanged"]["event"]["note"] == "counted by the metrics"
+        sent = total(scrape(ops_service), "parkgrid_subscription_messages_total")
+        assert sent - total(before, "parkgrid_subscription_messages_total") == 1
+    assert wait_for(lambda: open_now() == start, 10)

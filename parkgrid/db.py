@@ -94,7 +94,7 @@ def create_db_engine(settings: DatabaseSettings) -> Engine:
         json_deserializer=orjson.loads,
     )
     event.listen(engine, "connect", use_orjson)
-    event.listen(engine, "before_cursor_execute", trace.counted)
+    event.listen(engine, "before_cursor_execute", trace.counted_and_tagged, retval=True)
     return engine
 
 
@@ -173,7 +173,7 @@ class Database:
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
         with self.engine.connect() as conn:
-            apply_scope(conn, {**self.scope, **trace.session_tags()})
+            apply_scope(conn, self.scope)
             yield conn
 
     def _begun(self) -> tuple[Connection, RootTransaction]:
@@ -195,7 +195,7 @@ class Database:
     def _writing(self) -> Iterator[Connection]:
         conn, transaction = self._begun()
         with conn, transaction:
-            apply_scope(conn, {**self.scope, **trace.session_tags()})
+            apply_scope(conn, self.scope)
             yield conn
 
     def _run(

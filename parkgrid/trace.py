@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
+
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 APPLICATION = "parkgrid"
 NAME_BYTES = 63
@@ -71,6 +74,25 @@ def session_tags() -> dict[str, str]:
     return {"application_name": f"{APPLICATION} {info.request_id}"}
 
 
-def counted(*_: Any) -> None:
-    """An engine's `before_cursor_execute` listener: every statement sent counts."""
-    count_statements()
+TAG_PARAMETER = "parkgrid_application"
+TAG = f"SELECT set_config('application_name', %({TAG_PARAMETER})s, true);\n"
+"""Sent before a transaction's first statement, in the same text: psycopg2 sends BEGIN on
+its own, so the transaction is open when the tag runs, and it lasts for the transaction."""
+
+
+def counted_and_tagged(
+    _conn: Any, cursor: Any, statement: str, parameters: Any, _context: Any, many: bool
+) -> tuple[str, Any]:
+    """An engine's `before_cursor_execute` listener (retval): every statement sent counts,
+    and the first of a transaction carries the request's name, in the same round trip.
+    Parameters by name only (the driver formats every such text, so `%` is escaped
+    already); a statement with positional ones is sent as it is."""
+    info = CURRENT.get()
+    if info is None:
+        return statement, parameters
+    info.statements += 1
+    idle = cursor.connection.info.transaction_status == TRANSACTION_STATUS_IDLE
+    if many or not idle or not isinstance(parameters, Mapping):
+        return statement, parameters
+    tags = session_tags()
+    return TAG + statement, {**parameters, TAG_PARAMETER: tags["application_name"]}

@@ -34,6 +34,16 @@ maintenance_work_mem = 256MB
 max_connections = 100
 timezone = 'UTC'
 """
+OPERATIONS_MARK = "# parkgrid: operations"
+OPERATIONS_CONF = f"""
+{OPERATIONS_MARK}
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = top
+log_line_prefix = '%m [%p] %a '
+log_min_duration_statement = 1000
+"""
+"""pg_stat_statements for `parkgrid db slow`; statements over a second logged, each line
+naming its application: the request id (parkgrid.trace) ties a slow one to its request."""
 
 
 class ClusterError(RuntimeError):
@@ -151,6 +161,18 @@ def initialise(settings: ClusterSettings, major: int) -> None:
     subprocess.run(as_server_user(settings, initdb), check=True, stdout=subprocess.DEVNULL)
     with (settings.pgdata / "postgresql.conf").open("a") as conf:
         conf.write(SERVER_CONF)
+    operations_conf(settings)
+
+
+def operations_conf(settings: ClusterSettings) -> bool:
+    """Add the operations settings to a cluster's configuration once (a cluster made
+    before them gets them too; they take effect when it next starts). Whether added."""
+    path = settings.pgdata / "postgresql.conf"
+    if not path.exists() or OPERATIONS_MARK in path.read_text():
+        return False
+    with path.open("a") as conf:
+        conf.write(OPERATIONS_CONF)
+    return True
 
 
 def pg_ctl(settings: ClusterSettings, major: int, *args: str) -> int:
@@ -205,6 +227,7 @@ def up(settings: ClusterSettings) -> str:
     """Install, initialise and start the private cluster; return its database URL."""
     major = ensure_packages()
     initialise(settings, major)
+    operations_conf(settings)
     start(settings, major)
     ensure_database(settings.url)
     return settings.url

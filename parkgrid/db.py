@@ -16,6 +16,7 @@ from anyio import CapacityLimiter
 from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import Connection, RootTransaction
 
+from parkgrid import metrics, trace
 from parkgrid.aio import ReadPool
 from parkgrid.cluster import libpq_dsn
 from parkgrid.errors import ParkgridError, TimedOut, Unavailable
@@ -46,6 +47,7 @@ def trouble(error: BaseException) -> ParkgridError | None:
     database being unavailable. Anything else (a bug) is None."""
     cause = getattr(error, "orig", None) or error
     if isinstance(cause, psycopg2.errors.QueryCanceled):
+        metrics.STATEMENT_TIMEOUTS.inc()
         return TimedOut("the request ran past the statement timeout and was cancelled")
     if isinstance(error, exc.TimeoutError):
         return Unavailable("every database connection is busy; try again shortly")
@@ -92,6 +94,7 @@ def create_db_engine(settings: DatabaseSettings) -> Engine:
         json_deserializer=orjson.loads,
     )
     event.listen(engine, "connect", use_orjson)
+    event.listen(engine, "before_cursor_execute", trace.counted_and_tagged, retval=True)
     return engine
 
 
@@ -236,10 +239,16 @@ class Database:
         """The first row, by column name, of the last of `statements` ((sql, preparable)
         pairs, sharing `params`), all sent in one round trip as one transaction that ends
         with them: no BEGIN, no ROLLBACK, no ping, no worker thread; the caller's scope, when
-        this database has one, set by a statement sent first."""
+        this database has one, and the request's tags (parkgrid.trace) set by a statement
+        sent first, in the same text."""
         if self.scope:
             statements = [(SET_SCOPE, True), *statements]
             params = {**params, **scope_params(self.scope)}
+        tags = trace.session_tags()
+        if tags:
+            statements = [(trace.SET_APPLICATION, True), *statements]
+            params = {**params, **tags}
+        trace.count_statements(len(statements))
         try:
             return await self.reads.first_row(statements, params)
         except psycopg2.Error as error:

@@ -80,3 +80,14 @@ class ReplayTooLong(ParkgridError):
     and subscribes from where that leaves it."""
 
     code = "REPLAY_TOO_LONG"
+
+
+class RateLimited(ParkgridError):
+    """The caller made more requests of a kind than the window allows (nothing was done):
+    send again after `retry_after` seconds."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

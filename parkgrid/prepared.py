@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, CursorResult
 
+from parkgrid import metrics
+
 MAX_PREPARED = 512
 PLACEHOLDER = re.compile(r"%\(([A-Za-z_][A-Za-z_0-9]*)\)s")
 
@@ -77,4 +79,7 @@ def script(prepared: set[str], statements: Sequence[tuple[str, bool]]) -> tuple[
             new.append(name)
         arguments = ", ".join(f"%({n})s" for n in names)
         parts.append(f"EXECUTE {name}({arguments})" if names else f"EXECUTE {name}")
+    reusable = sum(1 for _, can in statements if can) - len(new)
+    metrics.PREPARED.labels("miss").inc(len(new))
+    metrics.PREPARED.labels("hit").inc(reusable)
     return ";\n".join(parts), new

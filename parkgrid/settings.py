@@ -251,3 +251,61 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg2://" + url[len(prefix) :]
     return url
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class LogSettings(BaseSettings):
+    """The service's own log: one JSON object per line on standard error (web.logs)."""
+
+    model_config = SettingsConfigDict(env_prefix="PARKGRID_LOG_")
+
+    level: Annotated[str, AfterValidator(str.upper)] = Field(
+        default="INFO", pattern="(?i)^(debug|info|warning|error|critical)$"
+    )
+    requests: bool = Field(default=True, description="One line per HTTP request answered.")
+
+
+class MetricsSettings(BaseSettings):
+    """Who may read /metrics, and where (web.metrics)."""
+
+    model_config = SettingsConfigDict(env_prefix="PARKGRID_METRICS_")
+
+    enabled: bool = True
+    allow: HostList = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="Addresses or networks (CIDR) that may scrape without a token.",
+    )
+    token: str | None = Field(
+        default=None, min_length=16, description="A bearer token that may scrape from anywhere."
+    )
+    port: int | None = Field(
+        default=None, ge=1, le=65535, description="Serve /metrics on this port only."
+    )
+
+
+RATE_CLASSES = ("graphql", "mutations", "tiles", "ogc", "exports")
+
+
+class RateLimitSettings(BaseSettings):
+    """Requests per window a token (or, without one, an address) may make per route class,
+    counted in PostgreSQL so every worker and instance shares the count (web.ratelimit)."""
+
+    model_config = SettingsConfigDict(env_prefix="PARKGRID_RATE_")
+
+    limits: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict,
+        description="Requests per window per route class (JSON); a class left out, or 0, is"
+        " not limited.",
+    )
+    window_s: int = Field(default=60, ge=1, le=3600)
+
+    def limit(self, route_class: str) -> int:
+        return self.limits.get(route_class, 0)
+
+    def model_post_init(self, _: object) -> None:
+        unknown = sorted(set(self.limits) - set(RATE_CLASSES))
+        if unknown:
+            raise ValueError(f"PARKGRID_RATE_LIMITS: no route class {unknown[0]!r};"
+                             f" classes: {', '.join(RATE_CLASSES)}")  # fmt: skip

@@ -22,6 +22,7 @@ import strawberry
 from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
+from parkgrid import metrics
 from parkgrid.auth.principal import Principal
 from parkgrid.errors import Forbidden, InvalidInput, ParkgridError, TimedOut, Unavailable
 from parkgrid.importer import ImportRejected, ImportReport, import_file
@@ -92,7 +93,11 @@ def import_upload(
 ) -> ImportReport:  # fmt: skip
     """In a worker thread: the upload copied to a file of its own name in a directory of its
     own (removed afterwards, whatever happens), then imported."""
-    with IMPORTING, tempfile.TemporaryDirectory(prefix="parkgrid-import-") as folder:
+    with (
+        IMPORTING,
+        metrics.job("import", kind),
+        tempfile.TemporaryDirectory(prefix="parkgrid-import-") as folder,
+    ):
         path = Path(folder) / filename
         source.seek(0)
         with path.open("wb") as target:

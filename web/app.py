@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from graphql import OperationType
+from graphql import OperationDefinitionNode, OperationType
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
@@ -26,11 +26,19 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
-from parkgrid import migrate
+from parkgrid import migrate, trace
 from parkgrid.changes import Changes
 from parkgrid.db import Database
 from parkgrid.errors import ParkgridError
-from parkgrid.settings import ApiSettings, DatabaseSettings, LedgerSettings, ServerSettings
+from parkgrid.settings import (
+    ApiSettings,
+    DatabaseSettings,
+    LedgerSettings,
+    LogSettings,
+    MetricsSettings,
+    RateLimitSettings,
+    ServerSettings,
+)
 from resolvers.reads.request import Limits
 from schema import build_schema, limit_rules
 from schema.context import Context
@@ -51,6 +59,7 @@ from web.graphql_http import (
     request_errors,
     respond,
 )
+from web.metrics import metrics_routes
 from web.middleware import (
     Authenticate,
     RefuseNul,
@@ -60,6 +69,8 @@ from web.middleware import (
     routing_error,
     settle,
 )
+from web.observe import Observe, bookkeeping_for
+from web.ratelimit import RateLimit, RateLimits, check_graphql
 from web.routes.coverage import coverage_routes
 from web.routes.examples import example_routes
 from web.routes.exports import export_routes
@@ -140,9 +151,12 @@ class ParkGraphQL(GraphQL[Context, None]):
         prepared = self.fast.operation(given.query, given.operation_name)
         if prepared.errors:
             return request_errors(prepared.errors, answered_as)
+        check_transport(request, given, prepared)
+        assert prepared.node is not None
+        named(prepared.node, given.operation_name)
+        await check_graphql(request, prepared.node.operation == OperationType.MUTATION)
         if registering:
             await self.persisted.register(given, store)
-        check_transport(request, given, prepared)
         variables = self.fast.variables(prepared, given.variables)
         if isinstance(variables, list):
             return request_errors(variables, answered_as)
@@ -212,6 +226,13 @@ def check_transport(request: Request, given: GraphQLRequest, prepared: Prepared)
                       {"Allow": "POST"})  # fmt: skip
 
 
+def named(node: OperationDefinitionNode, given: str | None) -> None:
+    """The operation's name on the request's record (logs, metrics)."""
+    info = trace.current()
+    if info is not None:
+        info.operation = given or (node.name.value if node.name else None)
+
+
 async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
@@ -247,6 +268,7 @@ def create_app(
         finally:
             await app.state.changes.stop()
             app.state.db.dispose()
+            app.state.bookkeeping.close()
 
     api_settings = api or ApiSettings()
     graphql = ParkGraphQL(api_settings)
@@ -261,10 +283,20 @@ def create_app(
         *export_routes(api_settings),
         *map_routes(),
         *example_routes(),
+        *metrics_routes(MetricsSettings()),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={HTTPException: routing_error},
-        middleware=[Middleware(CrossOrigin), Middleware(RefuseNul), Middleware(Authenticate)],
+        middleware=[
+            Middleware(Observe, settings=LogSettings()),
+            Middleware(CrossOrigin),
+            Middleware(RefuseNul),
+            Middleware(RateLimit),
+            Middleware(Authenticate),
+        ],
     )
+    app.state.bookkeeping = bookkeeping_for(database_settings)
+    app.state.rate_limits = RateLimits(RateLimitSettings(), app.state.bookkeeping)
+    return app

@@ -15,6 +15,7 @@ from parkgrid import cluster
 from parkgrid.auth.commands import add_tokens
 from parkgrid.settings import ClusterSettings, DatabaseSettings, ServerSettings
 from web.cli_exports import add_exports
+from web.cli_ops import add_audit, add_slow
 from web.cli_persisted import add_persisted
 from web.cli_schema import add_schema
 
@@ -172,6 +173,7 @@ def add_db(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     db.add_parser("down", help="stop the private cluster").set_defaults(handler=cmd_db_down)
     db.add_parser("url", help="print the database URL in use").set_defaults(handler=cmd_db_url)
+    add_slow(db)
 
 
 def add_data(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -249,6 +251,7 @@ def parser() -> argparse.ArgumentParser:
     add_exports(commands)
     add_schema(commands)
     add_persisted(commands)
+    add_audit(commands)
     serve = commands.add_parser("serve", help="serve GraphQL on HOST:PORT")
     serve.add_argument("--reload", action="store_true")
     serve.set_defaults(handler=cmd_serve)

@@ -32,6 +32,7 @@ from graphql.execution.values import VariableValues, get_variable_values
 from graphql.utilities import get_operation_ast
 from sqlalchemy.exc import SQLAlchemyError
 
+from parkgrid import metrics, trace
 from parkgrid.auth.principal import check_signed_in, reading_as, signed
 from parkgrid.db import Database
 from parkgrid.errors import InvalidInput, ParkgridError
@@ -88,6 +89,13 @@ def variable_errors(errors: Sequence[GraphQLError]) -> list[Entry]:
     return entries
 
 
+def signed_in_as(token_id: str, role: str) -> None:
+    """Who the token checked with the query stands for, on the request's record."""
+    info = trace.current()
+    if info is not None:
+        info.token_id, info.role = int(token_id), role
+
+
 class FastPath:
     """Checks requests for one schema and one set of API limits, and compiles and answers
     the read requests."""
@@ -101,7 +109,15 @@ class FastPath:
     ) -> None:
         self.schema, self.api, self.collector = schema._schema, api, Collector(schema)
         self.rules, self.limits = (*specified_rules, *rules), limits
-        self.operation = lru_cache(maxsize=CACHE_SIZE)(self.prepared)
+        self.cached = lru_cache(maxsize=CACHE_SIZE)(self.prepared)
+
+    def operation(self, query: str, name: str | None) -> Prepared:
+        """The checked operation, from the cache of documents seen (counted in metrics)."""
+        misses = self.cached.cache_info().misses
+        found = self.cached(query, name)
+        hit = self.cached.cache_info().misses == misses
+        metrics.COMPILED_CACHE.labels("hit" if hit else "miss").inc()
+        return found
 
     def prepared(self, query: str, name: str | None) -> Prepared:
         """The operation to run, when the document parses and validates and names it."""
@@ -159,6 +175,7 @@ class FastPath:
             return None
         if header is not None:
             check_signed_in(row["token_id"], row["refusal"])
+            signed_in_as(row["token_id"], row["principal"])
         if any(row["guards"]):  # the executor says why, as it would have
             return None
         data: str = row["data"]

@@ -39,6 +39,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     SubscribeMessage,
 )
 
+from parkgrid import metrics
 from parkgrid.auth.principal import ANONYMOUS, authenticate
 from parkgrid.changes import Changes
 from parkgrid.db import Database
@@ -137,6 +138,15 @@ class LiveHandler(BaseGraphQLTransportWSHandler[Context, None]):
             )
             return
         await super().handle_subscribe(message)
+        started = self.operations.get(message["id"])
+        if started is not None and started.task is not None:  # open until its task ends
+            metrics.SUBSCRIPTIONS_OPEN.inc()
+            started.task.add_done_callback(lambda _: metrics.SUBSCRIPTIONS_OPEN.dec())
+
+    async def send_message(self, message: Any) -> None:
+        if message.get("type") == "next":
+            metrics.SUBSCRIPTION_MESSAGES.inc()
+        await super().send_message(message)
 
     def is_subscription(self, message: SubscribeMessage) -> bool:
         """Whether the message asks for a subscription; a document that does not parse or

@@ -79,9 +79,10 @@ class RefuseNul:
 
 
 DEFERRED = "authorization"
-PROBES = frozenset({"/healthz", "/readyz"})
+PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
 """Liveness and readiness answer whoever asks: a probe forwarding a token must not be
-refused (or failed, while the database is away) over it."""
+refused (or failed, while the database is away) over it. /metrics checks its own token
+(web.metrics), which is no API token."""
 
 
 def graphql_post(scope: Scope) -> bool:

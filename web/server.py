@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import uvicorn
 
-from parkgrid.settings import ClusterSettings, ServerSettings
+from parkgrid.settings import ClusterSettings, LogSettings, MetricsSettings, ServerSettings
+
+MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def pid_file() -> Path:
@@ -27,9 +31,31 @@ def recorded_pid(path: Path) -> Iterator[None]:
         path.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def shared_metrics(workers: int) -> Iterator[None]:
+    """With several workers, a fresh directory where each writes its metrics (the
+    workers are started afterwards and inherit it), removed when the server stops: values
+    of an earlier run never leak into this one's. One worker keeps them in memory."""
+    if workers == 1:
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="parkgrid-metrics-")
+    os.environ[MULTIPROCESS] = folder
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROCESS, None)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def serve(settings: ServerSettings, reload: bool = False) -> None:
+    from web.logs import log_config
+
     print(f"parkgrid: GraphQL at http://{settings.host}:{settings.port}/graphql", flush=True)
-    with recorded_pid(pid_file()):
+    with recorded_pid(pid_file()), shared_metrics(1 if reload else settings.workers):
+        from web.metrics import serve_metrics  # after the directory is set: it imports the client
+
+        metrics = serve_metrics(MetricsSettings(), settings.host)
         uvicorn.run(
             "web.app:create_app",
             factory=True,
@@ -38,8 +64,10 @@ def serve(settings: ServerSettings, reload: bool = False) -> None:
             workers=settings.workers,
             reload=reload,
             access_log=settings.access_log,
-            log_level="info",
+            log_config=log_config(LogSettings(), settings.access_log),
         )
+        if metrics is not None:
+            metrics.shutdown()
 
 
 def stop_server() -> bool:

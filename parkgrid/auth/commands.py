@@ -39,7 +39,8 @@ def cmd_create(args: argparse.Namespace) -> int:
     return 0
 
 
-LIST_HEADER = ("id", "role", "cadre", "label", "created", "expires", "state")
+LIST_HEADER = ("id", "role", "cadre", "label", "created", "expires", "state", "last used",
+               "last used from")  # fmt: skip
 
 
 def state_of(token: tokens.Token, now: datetime) -> str:
@@ -64,7 +65,8 @@ def cmd_list(_: argparse.Namespace) -> int:
     print("\t".join(LIST_HEADER))
     for t in found:
         cells = (t.id, t.role, t.cadre_id or "-", t.label or "-", stamp(t.created_at),
-                 stamp(t.expires_at), state_of(t, now))  # fmt: skip
+                 stamp(t.expires_at), state_of(t, now), stamp(t.last_used_at),
+                 t.last_used_from or "-")  # fmt: skip
         print("\t".join(str(cell) for cell in cells))
     return 0
 

@@ -90,13 +90,16 @@ SELECT num_nulls({SET}) AS unset FROM (SELECT t.*, {READ_GRIDS} AS read_grids FR
 only, no scope arrays to return; the statement after it reads how it went (SIGNED_IN)."""
 SIGNED_IN = (
     "current_setting('parkgrid.token_id', true) AS token_id,"
-    " current_setting('parkgrid.refusal', true) AS refusal"
+    " current_setting('parkgrid.refusal', true) AS refusal,"
+    " current_setting('parkgrid.principal', true) AS principal"
 )
 """What a statement after SIGN_IN, in the same transaction, reads to learn how it went."""
 TOKEN_CHECKED = (
     "(SELECT CAST(t.id AS text) FROM public.api_token t"
     f" WHERE t.token_hash = %(digest)s AND ({REFUSAL}) IS NULL) AS token_id,"
-    f" (SELECT {REFUSAL} FROM public.api_token t WHERE t.token_hash = %(digest)s) AS refusal"
+    f" (SELECT {REFUSAL} FROM public.api_token t WHERE t.token_hash = %(digest)s) AS refusal,"
+    " (SELECT CAST(t.role AS text) FROM public.api_token t"
+    f" WHERE t.token_hash = %(digest)s AND ({REFUSAL}) IS NULL) AS principal"
 )
 """The token's check as columns of the reading statement itself, for one that reads nothing
 the caller's scope decides: the same answers as SIGNED_IN after SIGN_IN (the id of a good

@@ -36,6 +36,10 @@ class Token:
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    last_used_at: datetime | None = None
+    last_used_from: str | None = None
+    """When and from which address the token was last used (at most a minute old: see
+    parkgrid.operations); listed, not read at sign-in."""
 
 
 def new_secret() -> str:
@@ -83,7 +87,8 @@ def revoke(conn: Connection, token_id: int) -> Token:
 
 
 def listing(conn: Connection) -> list[Token]:
-    rows = conn.execute(text(f"SELECT {COLUMNS} FROM public.api_token t ORDER BY t.id"))
+    used = "t.last_used_at, host(t.last_used_from) AS last_used_from"
+    rows = conn.execute(text(f"SELECT {COLUMNS}, {used} FROM public.api_token t ORDER BY t.id"))
     return [Token(**row._mapping) for row in rows]
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
+from parkgrid import metrics
 from parkgrid.prepared import execute_scalar
 from resolvers.gis.tiles import ENVELOPE
 
@@ -67,8 +68,12 @@ class TileCache:
         with self.lock:
             found = self.entries.get(key)
             if found is None or found[0] != stamped:
+                stale = found is not None
+                metrics.TILE_CACHE.labels("miss").inc()
+                metrics.TILE_CACHE_EVENTS.labels("invalidated").inc(stale)
                 return None
             self.entries.move_to_end(key)
+            metrics.TILE_CACHE.labels("hit").inc()
             return found[1]
 
     def put(self, key: Hashable, stamped: int, tile: Tile) -> None:
@@ -78,13 +83,16 @@ class TileCache:
             self.drop(key)
             self.entries[key] = (stamped, tile)
             self.used += len(tile.body)
+            metrics.TILE_CACHE_BYTES.inc(len(tile.body))
             while self.used > self.max_bytes:
                 self.drop(next(iter(self.entries)))
+                metrics.TILE_CACHE_EVENTS.labels("evicted").inc()
 
     def drop(self, key: Hashable) -> None:
         found = self.entries.pop(key, None)
         if found is not None:
             self.used -= len(found[1].body)
+            metrics.TILE_CACHE_BYTES.dec(len(found[1].body))
 
     def fetch(
         self, conn: Connection, key: Hashable, place: Place, build: Callable[[Connection], bytes]

@@ -37,3 +37,16 @@ def test_a_fixed_port_wins(tmp_path: Path) -> None:
     settings = ClusterSettings(data_dir=tmp_path, port=55555)
     assert cluster.choose_port(settings) == 55555
     assert not settings.port_file.exists()
+
+
+def test_a_cluster_made_before_gets_the_operations_settings_once(tmp_path: Path) -> None:
+    settings = ClusterSettings(data_dir=tmp_path)
+    settings.pgdata.mkdir()
+    conf = settings.pgdata / "postgresql.conf"
+    conf.write_text("# an existing cluster\nshared_buffers = 128MB\n")
+    assert cluster.operations_conf(settings) is True
+    assert cluster.operations_conf(settings) is False  # `db up` again: nothing added
+    text = conf.read_text()
+    assert text.startswith("# an existing cluster\nshared_buffers = 128MB\n")
+    assert text.count("shared_preload_libraries = 'pg_stat_statements'") == 1
+    assert "log_line_prefix = '%m [%p] %a '" in text

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from parkgrid.errors import ParkgridError, Unauthenticated, Unavailable
+from parkgrid.errors import ParkgridError, RateLimited, Unauthenticated, Unavailable
 
 STATUS = {
     "NOT_FOUND": 404,
@@ -17,6 +17,7 @@ STATUS = {
     "METHOD_NOT_ALLOWED": 405,
     "SERVICE_UNAVAILABLE": 503,
     "TIMEOUT": 504,
+    "RATE_LIMITED": 429,
 }
 
 
@@ -24,7 +25,7 @@ def error_headers(error: ParkgridError) -> dict[str, str]:
     """What the status asks to say besides: how to sign in, when to try again."""
     if isinstance(error, Unauthenticated):
         return {"WWW-Authenticate": "Bearer"}
-    if isinstance(error, Unavailable):
+    if isinstance(error, Unavailable | RateLimited):
         return {"Retry-After": str(error.retry_after)}
     return {}
 
@@ -41,6 +42,7 @@ EXCEPTION_CODES = {
     "FORBIDDEN": "Forbidden",
     "SERVICE_UNAVAILABLE": "ServiceUnavailable",
     "TIMEOUT": "Timeout",
+    "RATE_LIMITED": "TooManyRequests",
 }
 
 

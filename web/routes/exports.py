@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 
+from parkgrid import metrics
 from parkgrid.errors import Unauthenticated
 from parkgrid.settings import ApiSettings
 from resolvers.exports import given
@@ -63,6 +64,11 @@ def parameters(request: Request) -> dict[str, list[str]]:
 
 async def delivered(request: Request, export: Export[Any]) -> Response:
     """The export read as the caller, written to a temporary file and streamed."""
+    with metrics.job("export", request.url.path.split("/")[2].split(".")[0]):
+        return await written(request, export)
+
+
+async def written(request: Request, export: Export[Any]) -> Response:
     found = await database_for(request).read(export.collect)
     folder = Path(tempfile.mkdtemp(prefix="parkgrid-export-"))
     path = folder / export.filename

@@ -65,7 +65,17 @@ def listed(capsys: pytest.CaptureFixture[str]) -> dict[str, dict[str, str]]:
     """`token list` parsed: a header line, then one tab-separated row per token."""
     assert main(["token", "list"]) == 0
     header, *rows = (line.split("\t") for line in capsys.readouterr().out.splitlines())
-    assert header == ["id", "role", "cadre", "label", "created", "expires", "state"]
+    assert header == [
+        "id",
+        "role",
+        "cadre",
+        "label",
+        "created",
+        "expires",
+        "state",
+        "last used",
+        "last used from",
+    ]
     assert all(len(row) == len(header) for row in rows)
     return {row[0]: dict(zip(header, row, strict=True)) for row in rows}
 

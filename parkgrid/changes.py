@@ -228,28 +228,43 @@ class Changes:
         while not self.stopping:
             await readable(connection.fileno())
             connection.poll()
-            pending = list(connection.notifies)
-            del connection.notifies[:]
-            for notification in pending:
-                self.dispatch(notification.payload)
+            for payload in received(connection):
+                self.dispatch(payload)
 
     def close(self) -> None:
         connection, self.connection = self.connection, None
-        if connection is not None and not connection.closed:
-            connection.close()
+        close_quietly(connection)
 
 
-async def readable(fd: int) -> None:
-    """Wait, on the loop, until `fd` has something to read (data, or the end of it)."""
+def received(connection: Any) -> list[str]:
+    """The payloads of the notifications the connection has read so far, taken from it."""
+    pending = [notification.payload for notification in connection.notifies]
+    del connection.notifies[:]
+    return pending
+
+
+def close_quietly(connection: Any) -> None:
+    if connection is not None and not connection.closed:
+        connection.close()
+
+
+async def readable(fd: int, wake: asyncio.Event | None = None) -> None:
+    """Wait, on the loop, until `fd` has something to read (data, or the end of it), or
+    `wake` (when given) is set."""
     loop = asyncio.get_running_loop()
     waiter: asyncio.Future[None] = loop.create_future()
 
-    def wake() -> None:
+    def done() -> None:
         if not waiter.done():
             waiter.set_result(None)
 
-    loop.add_reader(fd, wake)
+    loop.add_reader(fd, done)
+    woken = None if wake is None else asyncio.ensure_future(wake.wait())
+    if woken is not None:
+        woken.add_done_callback(lambda _: done())
     try:
         await waiter
     finally:
         loop.remove_reader(fd)
+        if woken is not None:
+            woken.cancel()

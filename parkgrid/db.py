@@ -76,8 +76,9 @@ def session_options(settings: DatabaseSettings) -> str:
     )
 
 
-def create_db_engine(settings: DatabaseSettings) -> Engine:
-    """A pool of exactly `pool_size` connections; statements time out server-side."""
+def create_db_engine(settings: DatabaseSettings, options: str | None = None) -> Engine:
+    """A pool of exactly `pool_size` connections; statements time out server-side. `options`
+    replaces the session settings sent at connect ("" sends none: a pooler sets them)."""
     engine = create_engine(
         settings.resolved_url(),
         pool_size=settings.pool_size,
@@ -85,7 +86,7 @@ def create_db_engine(settings: DatabaseSettings) -> Engine:
         pool_pre_ping=False,  # a dropped connection fails once, then the pool renews
         pool_timeout=30,
         connect_args={
-            "options": session_options(settings),
+            "options": session_options(settings) if options is None else options,
             "connect_timeout": CONNECT_TIMEOUT_S,
         },
         json_serializer=lambda value: orjson.dumps(value).decode(),

@@ -26,7 +26,8 @@ T = TypeVar("T")
 
 # many short statements at once: JIT compiles for longer than they run, and parallel workers
 # only take cores from the other requests
-SHORT_STATEMENTS = "-c jit=off -c max_parallel_workers_per_gather=0"
+SHORT = {"jit": "off", "max_parallel_workers_per_gather": "0"}
+SHORT_STATEMENTS = " ".join(f"-c {name}={value}" for name, value in SHORT.items())
 # API reads resolve table names to the scoped views first (migration 0004); writes use public
 SCOPED_PATH = "parkgrid_scoped,public"
 SET_SCOPE = (
@@ -68,12 +69,15 @@ def use_orjson(dbapi_connection: Any, _record: Any) -> None:
     psycopg2.extras.register_default_jsonb(dbapi_connection, loads=orjson.loads)
 
 
-def session_options(settings: DatabaseSettings) -> str:
+def session_settings(settings: DatabaseSettings) -> dict[str, str]:
     """Every API connection's settings: the timeout, the scoped views first, short plans."""
-    return (
-        f"-c statement_timeout={settings.statement_timeout_ms}"
-        f" -c search_path={SCOPED_PATH} {SHORT_STATEMENTS}"
-    )
+    timeout = {"statement_timeout": str(settings.statement_timeout_ms)}
+    return {**timeout, "search_path": SCOPED_PATH, **SHORT}
+
+
+def session_options(settings: DatabaseSettings) -> str:
+    """The session settings as sent at connect (a pooler sends them itself instead)."""
+    return " ".join(f"-c {name}={value}" for name, value in session_settings(settings).items())
 
 
 def create_db_engine(settings: DatabaseSettings, options: str | None = None) -> Engine:

@@ -147,6 +147,15 @@ def replica(primary: Node, n: int) -> Node:
     return node
 
 
+def unmake_synchronous(primary: Node) -> None:
+    """Commits no longer wait for a replica (before the replicas go away)."""
+    conf = primary.settings.pgdata / "postgresql.conf"
+    text = conf.read_text()
+    if SYNCHRONOUS_CONF in text:
+        conf.write_text(text.replace(SYNCHRONOUS_CONF, ""))
+        primary.query("SELECT pg_reload_conf()")
+
+
 def primary_node(settings: ClusterSettings) -> Node:
     """The private cluster, up, configured for replicas (reloaded, never restarted)."""
     cluster.up(settings)

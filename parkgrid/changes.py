@@ -213,14 +213,7 @@ class Changes:
                 self.close()
 
     async def listen(self) -> None:
-        connection = psycopg2.connect(self.dsn, async_=True, **KEEPALIVES)
-        self.connection = connection
-        async with asyncio.timeout(CONNECT_TIMEOUT_S):
-            await ready(connection)
-            cursor = connection.cursor()
-            cursor.execute(LISTEN)
-            await ready(connection)
-        cursor.close()
+        self.connection, _ = await listening(self.dsn, LISTEN)
 
     async def receive(self) -> None:
         """Hand on notifications as they arrive; raises when the connection is lost."""
@@ -234,6 +227,24 @@ class Changes:
     def close(self) -> None:
         connection, self.connection = self.connection, None
         close_quietly(connection)
+
+
+async def listening(dsn: str, statement: str) -> tuple[Any, tuple[Any, ...] | None]:
+    """A new asynchronous connection that has run `statement` (its LISTEN), and the first
+    row the statement answered, if any; closed again when that fails."""
+    connection = psycopg2.connect(dsn, async_=True, **KEEPALIVES)
+    try:
+        async with asyncio.timeout(CONNECT_TIMEOUT_S):
+            await ready(connection)
+            cursor = connection.cursor()
+            cursor.execute(statement)
+            await ready(connection)
+            row = cursor.fetchone() if cursor.description else None
+        cursor.close()
+    except BaseException:
+        connection.close()
+        raise
+    return connection, row
 
 
 def received(connection: Any) -> list[str]:

@@ -37,6 +37,7 @@ listen_port = {port}
 unix_socket_dir =
 auth_type = trust
 auth_file = {directory}/userlist.txt
+admin_users = {user}
 pool_mode = transaction
 default_pool_size = 20
 max_client_conn = 1000
@@ -112,7 +113,9 @@ def start_pgbouncer(
     stop_pidfile(directory / "pgbouncer.pid")
     port = cluster.free_port()
     databases = bouncer_databases(targets, settings.database, connect_query(database))
-    ini = BOUNCER_INI.format(databases=databases, port=port, directory=directory)
+    ini = BOUNCER_INI.format(
+        databases=databases, port=port, directory=directory, user=settings.superuser
+    )
     (directory / "pgbouncer.ini").write_text(ini)
     (directory / "userlist.txt").write_text(f'"{settings.superuser}" ""\n')
     uid, gid = cluster.server_user_ids(settings)

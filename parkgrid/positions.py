@@ -38,7 +38,7 @@ from typing import Any
 import psycopg2
 
 from parkgrid.aio import ReadPool, ready
-from parkgrid.changes import KEEPALIVES, RETRY_S, close_quietly, readable, received
+from parkgrid.changes import RETRY_S, close_quietly, listening, readable, received
 
 logger = logging.getLogger("parkgrid.positions")
 
@@ -181,15 +181,8 @@ class Positions:
             pause = min(pause * 2, RETRY_S[1])
 
     async def listen(self) -> None:
-        connection = psycopg2.connect(self.dsn, async_=True, **KEEPALIVES)
-        self.connection = connection
-        async with asyncio.timeout(CONNECT_TIMEOUT_S):
-            await ready(connection)
-            cursor = connection.cursor()
-            cursor.execute(f"LISTEN {CHANNEL}; {CURRENT}")
-            await ready(connection)
-            row = cursor.fetchone()
-        cursor.close()
+        self.connection, row = await listening(self.dsn, f"LISTEN {CHANNEL}; {CURRENT}")
+        assert row is not None
         self.floor = lsn(row[0])
 
     async def receive(self) -> None:

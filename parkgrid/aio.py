@@ -52,6 +52,9 @@ class ReadPool:
 
     def __init__(self, dsn: str, size: int, options: str) -> None:
         self.dsn, self.size, self.options = dsn, size, options
+        self.prepare = True
+        """False behind a pooler in transaction mode: a PREPAREd statement lives on one
+        server connection, and the next transaction may run on another."""
         self.idle: list[Pooled] = []
         self.slots: asyncio.Semaphore | None = None
 
@@ -67,6 +70,8 @@ class ReadPool:
         dropped is replaced (after a restart every idle one is), once per connection the pool
         may hold."""
         self.slots = self.slots or asyncio.Semaphore(self.size)
+        if not self.prepare:
+            statements = [(sql, False) for sql, _ in statements]
         async with self.slots:
             for attempt in range(self.size + 1):
                 pooled = self.idle.pop() if self.idle else await self.connect()

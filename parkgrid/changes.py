@@ -213,14 +213,7 @@ class Changes:
                 self.close()
 
     async def listen(self) -> None:
-        connection = psycopg2.connect(self.dsn, async_=True, **KEEPALIVES)
-        self.connection = connection
-        async with asyncio.timeout(CONNECT_TIMEOUT_S):
-            await ready(connection)
-            cursor = connection.cursor()
-            cursor.execute(LISTEN)
-            await ready(connection)
-        cursor.close()
+        self.connection, _ = await listening(self.dsn, LISTEN)
 
     async def receive(self) -> None:
         """Hand on notifications as they arrive; raises when the connection is lost."""
@@ -228,28 +221,61 @@ class Changes:
         while not self.stopping:
             await readable(connection.fileno())
             connection.poll()
-            pending = list(connection.notifies)
-            del connection.notifies[:]
-            for notification in pending:
-                self.dispatch(notification.payload)
+            for payload in received(connection):
+                self.dispatch(payload)
 
     def close(self) -> None:
         connection, self.connection = self.connection, None
-        if connection is not None and not connection.closed:
-            connection.close()
+        close_quietly(connection)
 
 
-async def readable(fd: int) -> None:
-    """Wait, on the loop, until `fd` has something to read (data, or the end of it)."""
+async def listening(dsn: str, statement: str) -> tuple[Any, tuple[Any, ...] | None]:
+    """A new asynchronous connection that has run `statement` (its LISTEN), and the first
+    row the statement answered, if any; closed again when that fails."""
+    connection = psycopg2.connect(dsn, async_=True, **KEEPALIVES)
+    try:
+        async with asyncio.timeout(CONNECT_TIMEOUT_S):
+            await ready(connection)
+            cursor = connection.cursor()
+            cursor.execute(statement)
+            await ready(connection)
+            row = cursor.fetchone() if cursor.description else None
+        cursor.close()
+    except BaseException:
+        connection.close()
+        raise
+    return connection, row
+
+
+def received(connection: Any) -> list[str]:
+    """The payloads of the notifications the connection has read so far, taken from it."""
+    pending = [notification.payload for notification in connection.notifies]
+    del connection.notifies[:]
+    return pending
+
+
+def close_quietly(connection: Any) -> None:
+    if connection is not None and not connection.closed:
+        connection.close()
+
+
+async def readable(fd: int, wake: asyncio.Event | None = None) -> None:
+    """Wait, on the loop, until `fd` has something to read (data, or the end of it), or
+    `wake` (when given) is set."""
     loop = asyncio.get_running_loop()
     waiter: asyncio.Future[None] = loop.create_future()
 
-    def wake() -> None:
+    def done() -> None:
         if not waiter.done():
             waiter.set_result(None)
 
-    loop.add_reader(fd, wake)
+    loop.add_reader(fd, done)
+    woken = None if wake is None else asyncio.ensure_future(wake.wait())
+    if woken is not None:
+        woken.add_done_callback(lambda _: done())
     try:
         await waiter
     finally:
         loop.remove_reader(fd)
+        if woken is not None:
+            woken.cancel()

@@ -27,7 +27,8 @@ T = TypeVar("T")
 
 # many short statements at once: JIT compiles for longer than they run, and parallel workers
 # only take cores from the other requests
-SHORT_STATEMENTS = "-c jit=off -c max_parallel_workers_per_gather=0"
+SHORT = {"jit": "off", "max_parallel_workers_per_gather": "0"}
+SHORT_STATEMENTS = " ".join(f"-c {name}={value}" for name, value in SHORT.items())
 # API reads resolve table names to the scoped views first (migration 0004); writes use public
 SCOPED_PATH = "parkgrid_scoped,public"
 SET_SCOPE = (
@@ -70,16 +71,20 @@ def use_orjson(dbapi_connection: Any, _record: Any) -> None:
     psycopg2.extras.register_default_jsonb(dbapi_connection, loads=orjson.loads)
 
 
-def session_options(settings: DatabaseSettings) -> str:
+def session_settings(settings: DatabaseSettings) -> dict[str, str]:
     """Every API connection's settings: the timeout, the scoped views first, short plans."""
-    return (
-        f"-c statement_timeout={settings.statement_timeout_ms}"
-        f" -c search_path={SCOPED_PATH} {SHORT_STATEMENTS}"
-    )
+    timeout = {"statement_timeout": str(settings.statement_timeout_ms)}
+    return {**timeout, "search_path": SCOPED_PATH, **SHORT}
 
 
-def create_db_engine(settings: DatabaseSettings) -> Engine:
-    """A pool of exactly `pool_size` connections; statements time out server-side."""
+def session_options(settings: DatabaseSettings) -> str:
+    """The session settings as sent at connect (a pooler sends them itself instead)."""
+    return " ".join(f"-c {name}={value}" for name, value in session_settings(settings).items())
+
+
+def create_db_engine(settings: DatabaseSettings, options: str | None = None) -> Engine:
+    """A pool of exactly `pool_size` connections; statements time out server-side. `options`
+    replaces the session settings sent at connect ("" sends none: a pooler sets them)."""
     engine = create_engine(
         settings.resolved_url(),
         pool_size=settings.pool_size,
@@ -87,7 +92,7 @@ def create_db_engine(settings: DatabaseSettings) -> Engine:
         pool_pre_ping=False,  # a dropped connection fails once, then the pool renews
         pool_timeout=30,
         connect_args={
-            "options": session_options(settings),
+            "options": session_options(settings) if options is None else options,
             "connect_timeout": CONNECT_TIMEOUT_S,
         },
         json_serializer=lambda value: orjson.dumps(value).decode(),

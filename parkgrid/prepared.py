@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, CursorResult
 from parkgrid import metrics
 
 MAX_PREPARED = 512
+UNPREPARED = "unprepared"
 PLACEHOLDER = re.compile(r"%\(([A-Za-z_][A-Za-z_0-9]*)\)s")
 
 
@@ -43,7 +44,10 @@ def prepared_form(sql: str) -> tuple[str, str, tuple[str, ...]]:
 
 def execute(conn: Connection, sql: str, params: dict[str, Any]) -> CursorResult[Any]:
     """Run `sql` (with %(name)s placeholders) as a prepared statement of this connection.
-    The record of what is prepared lives with the DBAPI connection and goes with it."""
+    The record of what is prepared lives with the DBAPI connection and goes with it; a
+    connection marked `unprepared` (behind a pooler) runs the statement as it is."""
+    if conn.connection.info.get(UNPREPARED):
+        return conn.exec_driver_sql(sql, params)
     name = statement_name(sql)
     prepared: set[str] = conn.connection.info.setdefault("prepared", set())
     body, names = positional(sql)

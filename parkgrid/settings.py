@@ -309,3 +309,39 @@ class RateLimitSettings(BaseSettings):
         if unknown:
             raise ValueError(f"PARKGRID_RATE_LIMITS: no route class {unknown[0]!r};"
                              f" classes: {', '.join(RATE_CLASSES)}")  # fmt: skip
+
+
+class ScaleSettings(BaseSettings):
+    """Streaming replicas for reads, read-your-writes, and running behind a pooler."""
+
+    model_config = SettingsConfigDict(env_prefix="PARKGRID_DB_", populate_by_name=True)
+
+    replica_urls: Annotated[list[str], NoDecode, BeforeValidator(listed)] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("DATABASE_REPLICA_URLS", "PARKGRID_DB_REPLICA_URLS"),
+        description="Streaming replicas that serve reads (comma-separated or JSON).",
+    )
+    listen_url: str | None = Field(
+        default=None,
+        description="The primary itself, for LISTEN, when DATABASE_URL is a pooler in"
+        " transaction mode (unset: DATABASE_URL).",
+    )
+    max_lag_s: float = Field(
+        default=5.0, gt=0, description="A replica further behind than this leaves rotation."
+    )
+    check_interval_s: float = Field(
+        default=0.5, gt=0, description="How often each database's role and lag are read."
+    )
+    catch_up_wait_ms: int = Field(
+        default=50, ge=0,
+        description="How long a read waits for a replica to reach its caller's last write"
+        " before it is read from the primary.",
+    )  # fmt: skip
+    prepare: bool = Field(
+        default=True, description="Server-side PREPARE per connection (off behind a pooler)."
+    )
+    session_options: bool = Field(
+        default=True,
+        description="Send the session settings at connect (off behind a pooler, which"
+        " sets them with its connect_query instead).",
+    )

@@ -30,6 +30,7 @@ from parkgrid import migrate, trace
 from parkgrid.changes import Changes
 from parkgrid.db import Database
 from parkgrid.errors import ParkgridError
+from parkgrid.routing import Routed, open_database
 from parkgrid.settings import (
     ApiSettings,
     DatabaseSettings,
@@ -37,6 +38,7 @@ from parkgrid.settings import (
     LogSettings,
     MetricsSettings,
     RateLimitSettings,
+    ScaleSettings,
     ServerSettings,
 )
 from resolvers.reads.request import Limits
@@ -70,6 +72,7 @@ from web.middleware import (
     settle,
 )
 from web.observe import Observe, bookkeeping_for
+from web.positions import TrackPositions
 from web.ratelimit import RateLimit, RateLimits, check_graphql
 from web.routes.coverage import coverage_routes
 from web.routes.examples import example_routes
@@ -244,29 +247,45 @@ def migration_state(connection: Connection) -> dict[str, Any]:
 
 
 async def readyz(request: Request) -> JSONResponse:
+    """Ready while reads can be served at the latest migration (from a replica when the
+    primary is down: writes then answer 503 on their own); each database's state besides."""
     db: Database = request.app.state.db
+    databases = await database_states(db)
     try:
         state = await db.read(migration_state)
     except (SQLAlchemyError, ParkgridError) as exc:
-        return JSONResponse({"ready": False, "database": type(exc).__name__}, status_code=503)
-    return JSONResponse(state, status_code=200 if state["ready"] else 503)
+        failed = {"ready": False, "database": type(exc).__name__, **databases}
+        return JSONResponse(failed, status_code=503)
+    return JSONResponse({**state, **databases}, status_code=200 if state["ready"] else 503)
+
+
+async def database_states(db: Database) -> dict[str, Any]:
+    """Each database's role, reachability and lag, when there are replicas."""
+    if not isinstance(db, Routed) or not db.router.replicas:
+        return {}
+    return {"databases": db.databases()}
 
 
 def create_app(
-    database: DatabaseSettings | None = None, api: ApiSettings | None = None
+    database: DatabaseSettings | None = None,
+    api: ApiSettings | None = None,
+    scale: ScaleSettings | None = None,
 ) -> Starlette:
     database_settings = database or DatabaseSettings()
+    scale_settings = scale or ScaleSettings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.db = Database.from_settings(database_settings)
-        app.state.changes = Changes(app.state.db.reads.dsn)
+        app.state.db = open_database(database_settings, scale_settings)
+        await app.state.db.start()  # checks the replicas, and keeps checking them
+        app.state.changes = Changes(app.state.db.listen_dsn)
         app.state.changes.start()  # listens in the background, and again after a restart
         gc.freeze()  # what start-up built lives as long as the process: spare it full collections
         try:
             yield
         finally:
             await app.state.changes.stop()
+            await app.state.db.stop()
             app.state.db.dispose()
             app.state.bookkeeping.close()
 
@@ -292,6 +311,7 @@ def create_app(
         middleware=[
             Middleware(Observe, settings=LogSettings()),
             Middleware(CrossOrigin),
+            Middleware(TrackPositions),
             Middleware(RefuseNul),
             Middleware(RateLimit),
             Middleware(Authenticate),

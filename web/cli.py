@@ -14,6 +14,7 @@ import sqlalchemy.exc
 from parkgrid import cluster
 from parkgrid.auth.commands import add_tokens
 from parkgrid.settings import ClusterSettings, DatabaseSettings, ServerSettings
+from web.cli_cluster import add_cluster
 from web.cli_exports import add_exports
 from web.cli_ops import add_audit, add_slow
 from web.cli_persisted import add_persisted
@@ -252,6 +253,7 @@ def parser() -> argparse.ArgumentParser:
     add_schema(commands)
     add_persisted(commands)
     add_audit(commands)
+    add_cluster(commands)
     serve = commands.add_parser("serve", help="serve GraphQL on HOST:PORT")
     serve.add_argument("--reload", action="store_true")
     serve.set_defaults(handler=cmd_serve)

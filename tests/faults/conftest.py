@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +21,7 @@ from typing import Any
 import pytest
 
 from bench.servers import server
-from parkgrid import cluster, migrate
+from parkgrid import cluster, migrate, topology
 from parkgrid.demo import seed_demo
 from parkgrid.settings import ClusterSettings
 from tests.conftest import ADMIN_TOKEN, add_token
@@ -39,21 +38,13 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-class ThrowawayCluster:
+class ThrowawayCluster(topology.Node):
     """A private cluster in `root` (a temporary directory the server user can enter): started
     and stopped like the project's own, stopped in immediate mode to simulate a crash."""
 
     def __init__(self, root: Path) -> None:
-        self.settings = ClusterSettings(data_dir=root, port=cluster.free_port())
-        self.major = cluster.ensure_packages()
-
-    @property
-    def url(self) -> str:
-        return self.settings.url
-
-    @property
-    def dsn(self) -> str:
-        return cluster.libpq_dsn(self.url)
+        settings = ClusterSettings(data_dir=root, port=cluster.free_port())
+        super().__init__(settings, cluster.ensure_packages())
 
     def create(self) -> None:
         cluster.initialise(self.settings, self.major)
@@ -62,25 +53,10 @@ class ThrowawayCluster:
         self.start()
         cluster.ensure_database(self.url)
 
-    def start(self) -> None:
-        """Start the server (when it is down) and wait until it accepts connections."""
-        cluster.start(self.settings, self.major)
-        cluster.wait_for_server(self.url)
-
     def stop_immediately(self) -> None:
         """A crash, as far as the data is concerned: no checkpoint, recovery from the WAL."""
         code = cluster.pg_ctl(self.settings, self.major, "-m", "immediate", "-w", "stop")
         assert code == 0, "pg_ctl stop -m immediate failed"
-
-    def running(self) -> bool:
-        return cluster.running(self.settings, self.major)
-
-    def remove(self) -> None:
-        pgdata = self.settings.pgdata  # elsewhere when the server user could not enter root
-        if (pgdata / "PG_VERSION").exists() and self.running():
-            self.stop_immediately()
-        shutil.rmtree(pgdata, ignore_errors=True)
-        shutil.rmtree(self.settings.data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -155,9 +131,11 @@ class Http:
 
     def __init__(self, port: int, token: str | None = ADMIN_TOKEN, timeout: float = 10.0) -> None:
         self.port, self.token, self.timeout = port, token, timeout
+        self.extra: dict[str, str] = {}
+        """Headers every request carries besides."""
 
     def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Reply:
-        headers = {"Connection": "close"}
+        headers = {"Connection": "close", **self.extra}
         if body is not None:
             headers["Content-Type"] = "application/json"
         if self.token:

@@ -1,0 +1,126 @@
+"""Scale-out bench: grid detail through one and two API instances, its reads on the primary or
+on a streaming replica, directly or through PgBouncer in transaction mode (nothing prepared).
+
+    .venv/bin/python -m bench.scale --seconds 10 [--enterprises 100000]
+
+Everything runs in a throwaway topology of its own (a primary in a temporary directory on a
+free port, a synthetic province made by `parkgrid generate`, one replica by pg_basebackup),
+removed at the end; the shared cluster is never touched. Each instance is one `parkgrid
+serve` worker; two instances sit behind HAProxy. wrk sends the load from the same machine,
+so on a small machine the servers, PostgreSQL and wrk share the cores: the table says how
+the tiers share a machine, not how each would scale on machines of their own."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from bench.load import Figures, run_wrk
+from bench.queries import core_queries
+from bench.run import generate
+from bench.servers import server
+from parkgrid import cluster, pooler, topology
+from parkgrid.generate import Plan
+from parkgrid.settings import ClusterSettings, DatabaseSettings
+from web.cli_cluster import instance_env
+
+WARM_UP_S = 3
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def build(root: Path, plan: Plan) -> tuple[topology.Node, topology.Node]:
+    settings = ClusterSettings(data_dir=root / "primary", port=cluster.free_port())
+    primary = topology.primary_node(settings)
+    generate(primary.url, plan)
+    replica = topology.replica(primary, 1)
+    deadline = time.monotonic() + 60
+    while primary.query("SELECT count(*) FROM pg_stat_replication") != (1,):
+        if time.monotonic() > deadline:
+            raise SystemExit("the replica does not stream")
+        time.sleep(0.2)
+    return primary, replica
+
+
+def scenarios(primary: topology.Node, replica: topology.Node, bouncer: int
+              ) -> list[tuple[str, int, dict[str, str]]]:  # fmt: skip
+    """(name, instances, settings) of each row."""
+    on_primary = {"DATABASE_URL": primary.url, "DATABASE_REPLICA_URLS": ""}
+    on_replica = {"DATABASE_URL": primary.url, "DATABASE_REPLICA_URLS": replica.url}
+    unprepared = {**on_primary, "PARKGRID_DB_PREPARE": "false"}
+    pooled = instance_env(primary.settings, primary, [], bouncer)
+    return [
+        ("1 instance, reads on the primary", 1, on_primary),
+        ("1 instance, reads on a replica", 1, on_replica),
+        ("2 instances (HAProxy), reads on the primary", 2, on_primary),
+        ("2 instances (HAProxy), reads on a replica", 2, on_replica),
+        ("1 instance, reads on the primary, no PREPARE", 1, unprepared),
+        ("1 instance through PgBouncer (transaction mode, no PREPARE)", 1, pooled),
+    ]
+
+
+def measure(
+    settings: ClusterSettings, plan: Plan, count: int, env: dict[str, str],
+    args: argparse.Namespace,
+) -> Figures:  # fmt: skip
+    query = core_queries(plan)[0]  # grid detail
+    with environment({**env, "TMPDIR": str(settings.data_dir)}), ExitStack() as stack:
+        ports = [stack.enter_context(server(env["DATABASE_URL"], 1))[0] for _ in range(count)]
+        port = ports[0]
+        if count > 1:
+            port = cluster.free_port()
+            pooler.start_haproxy(settings, port, ports)
+            stack.callback(pooler.stop_pidfile, settings.data_dir / "topology" / "haproxy.pid")
+        url = f"http://127.0.0.1:{port}"
+        run_wrk(url, plan, query, WARM_UP_S, args.connections)
+        return run_wrk(url, plan, query, args.seconds, args.connections)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--enterprises", type=int, default=100_000)
+    args = parser.parse_args()
+    plan = Plan(parks=1, zones=10, grids=1_000, enterprises=args.enterprises, seed=1)
+    root = Path(tempfile.mkdtemp(prefix="parkgrid-bench-scale-"))
+    root.chmod(0o755)
+    primary, replica = build(root, plan)
+    try:
+        bouncer = pooler.start_pgbouncer(
+            primary.settings, {primary.settings.database: primary.port}, DatabaseSettings()
+        )
+        print(f"| grid detail, {plan.enterprises:,} enterprises in {plan.grids:,} grids"
+              " | req/s | p50 ms | p95 ms | failed |")  # fmt: skip
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for name, count, env in scenarios(primary, replica, bouncer):
+            found = measure(primary.settings, plan, count, env, args)
+            print(f"| {name} | {found.rps:,.0f} | {found.p50_ms:.2f} | {found.p95_ms:.2f}"
+                  f" | {found.failures} |", flush=True)  # fmt: skip
+    finally:
+        pooler.stop_all(primary.settings)
+        replica.remove()
+        primary.remove()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

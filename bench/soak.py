@@ -50,12 +50,13 @@ VISIT_GQL = (
 )
 
 
-def soak_url() -> str:
+def soak_url(database: str = "parkgrid_soak") -> str:
+    """DATABASE_URL, else `database` on the private cluster (started if need be)."""
     given = os.environ.get("DATABASE_URL")
     if given:
         return normalise_url(given)
     base = cluster.up(ClusterSettings())
-    return make_url(base).set(database="parkgrid_soak").render_as_string(hide_password=False)
+    return make_url(base).set(database=database).render_as_string(hide_password=False)
 
 
 def prepare(url: str) -> None:

@@ -6,6 +6,7 @@ of their enterprises and changes only those enterprises' visits and issues."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
@@ -77,6 +78,13 @@ SIGNED_IN = (
     " current_setting('parkgrid.refusal', true) AS refusal"
 )
 """What a statement after SIGN_IN, in the same transaction, reads to learn how it went."""
+READ_SETTINGS = ("parkgrid.principal", "parkgrid.cadre_id", "parkgrid.read_grids")
+"""The settings of `Principal.settings` that what a caller reads depends on (the others name
+who writes)."""
+SIGNED_IN_SCOPE = f"SELECT {SIGNED_IN}, " + ", ".join(
+    f"current_setting('{name}', true) AS \"{name}\"" for name in READ_SETTINGS
+)
+"""After SIGN_IN: how it went, and the scope it set for reading."""
 
 Ids = frozenset[int]
 SCOPE_FIELDS = ("zones", "zone_grids", "grids", "enterprises", "liaison_grids")
@@ -139,6 +147,12 @@ def check_signed_in(token_id: str | None, refusal: str | None) -> None:
         raise Unauthenticated(refusal)
     if not token_id:
         raise Unauthenticated("unknown token")
+
+
+def signed_in_scope(row: Mapping[str, Any]) -> dict[str, str]:
+    """The read scope of SIGNED_IN_SCOPE's row; UNAUTHENTICATED when the token was refused."""
+    check_signed_in(row["token_id"], row["refusal"])
+    return {name: row[name] or "" for name in READ_SETTINGS}
 
 
 def sign_in_params(header: str, at: datetime) -> dict[str, Any]:

@@ -80,7 +80,8 @@ def test_the_page_and_its_files_are_served_by_the_service(demo_url: str) -> None
         assert client.get("/static/nothing-here.js").status_code == 404
         slash = client.get("/map/", follow_redirects=False)
         assert (slash.status_code, slash.headers["location"]) == (308, "/map")
-    for name in ("index.html", "map.js", "live.js", "map.css"):  # nothing from another host
+    pages = ("index.html", "map.js", "live.js", "coverage.js", "map.css")
+    for name in pages:  # nothing from another host
         assert not re.search(r"https?://", (STATIC / "map" / name).read_text()), name
     vendor = STATIC / "vendor" / "maplibre-gl"
     assert (

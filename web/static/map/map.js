@@ -317,10 +317,11 @@
     startLive(map);
   }
 
-  /** The live updates (live.js), as the current token may read them. */
+  /** The live updates (live.js) and the coverage layers (coverage.js), as the current
+   * token may read them. */
   function startLive(map) {
     if (!window.parkgridLive) return showError("static/map/live.js did not load");
-    window.parkgridLive.start({
+    const hooks = {
       map, here, graphql, showError,
       token: () => token,
       selectedGrid: () => selectedGrid,
@@ -331,7 +332,9 @@
         localStorage.removeItem(TOKEN_KEY);
         reloadData(map);
       },
-    });
+    };
+    window.parkgridLive.start(hooks);
+    if (window.parkgridCoverage) window.parkgridCoverage.start(hooks);
   }
 
   async function signIn(map, value) {

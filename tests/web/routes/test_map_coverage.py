@@ -30,8 +30,14 @@ FIELDS = {  # layer: the coverage field with the same list
 def coverage_counts(base: str) -> dict[str, int]:
     park = graphql(base, "{ parks(first: 1) { nodes { code } } }")["parks"]["nodes"][0]["code"]
     lists = " ".join(f"{field} {{ __typename }}" for field in FIELDS.values())
-    found = graphql(base, f"query($p: String!) {{ coverage(park: $p) {{ {lists} }} }}", p=park)
-    return {layer: len(found["coverage"][field]) for layer, field in FIELDS.items()}
+    workload = "workload { overloaded { id } underloaded { id } }"
+    found = graphql(
+        base, f"query($p: String!) {{ coverage(park: $p) {{ {lists} {workload} }} }}", p=park
+    )["coverage"]
+    counts = {layer: len(found[field]) for layer, field in FIELDS.items()}
+    counts["liaisons-over"] = len(found["workload"]["overloaded"])
+    counts["liaisons-under"] = len(found["workload"]["underloaded"])
+    return counts
 
 
 def test_each_switch_counts_what_the_coverage_query_lists(map_page: MapPage, base: str) -> None:

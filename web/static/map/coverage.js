@@ -17,7 +17,15 @@ window.parkgridCoverage = (() => {
     ["grids-outside-zone", "网格超出片区 · grids leaking out of their zone", "area", "#ea580c"],
     ["not-visited", "30 天未走访 · not visited in 30 days", "point", "#ca8a04"],
     ["overdue-hazards", "逾期安全隐患 · overdue safety hazards", "point", "#991b1b"],
+    ["liaisons-over", "超负荷联点干部的企业 · liaisons over the workload limit", "point", "#4d7c0f"],
+    ["liaisons-under", "低负荷联点干部的企业 · liaisons under the workload limit", "point", "#65a30d"],
   ];
+  // The workload lists name cadres, not places: their liaison enterprises are drawn, and the
+  // switch counts the cadres, as `coverage { workload }` lists them.
+  const WORKLOAD = { "liaisons-over": "overloaded", "liaisons-under": "underloaded" };
+  const WORKLOAD_QUERY = `query($park: String!) { coverage(park: $park) { workload {
+    overloaded { id name enterprises } underloaded { id name enterprises } } } }`;
+  const ALIASES = 25; // cadres asked for in one request (the service allows 30 aliases)
   const PARKS_QUERY = "{ parks(first: 1) { nodes { code name } } }";
   const $ = (id) => document.getElementById(id);
   let generation = 0; // a later start (another token) makes an earlier one's answers stale
@@ -66,7 +74,28 @@ window.parkgridCoverage = (() => {
         ` ${label} `, el("b", { "data-field": "count" }, String(count))));
   }
 
+  /** The liaison enterprises of the workload list's cadres, as points (count: cadres). */
+  async function workloadData(page, park, layer) {
+    const cadres = (await page.graphql(WORKLOAD_QUERY, { park })).coverage.workload[WORKLOAD[layer]];
+    const features = [];
+    for (let start = 0; start < cadres.length; start += ALIASES) {
+      const batch = cadres.slice(start, start + ALIASES);
+      const fields = batch.map((cadre, index) => `c${index}: cadre(id: ${JSON.stringify(cadre.id)}) {
+        assignments { role enterprise { uscc name location } } }`);
+      const found = await page.graphql(`{ ${fields.join(" ")} }`, {});
+      batch.forEach((cadre, index) => {
+        for (const held of (found[`c${index}`] || { assignments: [] }).assignments) {
+          if (held.role !== "LIAISON" || !held.enterprise) continue;
+          features.push({ type: "Feature", geometry: held.enterprise.location,
+            properties: { cadre: cadre.name, load: cadre.enterprises, name: held.enterprise.name } });
+        }
+      });
+    }
+    return { type: "FeatureCollection", features, count: cadres.length };
+  }
+
   async function layerData(page, park, layer) {
+    if (WORKLOAD[layer]) return workloadData(page, park, layer);
     const headers = page.token() ? { Authorization: `Bearer ${page.token()}` } : {};
     const url = page.here(`coverage/${encodeURIComponent(park)}/${layer}.geojson`);
     const response = await fetch(url, { headers });
@@ -93,7 +122,8 @@ window.parkgridCoverage = (() => {
       if (mine !== generation) return;
       LAYERS.forEach(([layer, label, kind, colour], index) => {
         draw(page.map, layer, kind, colour, found[index]);
-        box.append(switchFor(page.map, layer, label, colour, found[index].features.length));
+        const { count = found[index].features.length } = found[index];
+        box.append(switchFor(page.map, layer, label, colour, count));
       });
       status.textContent = `${park.name} (${park.code})`;
     } catch (error) {

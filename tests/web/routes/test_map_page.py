@@ -89,9 +89,9 @@ def test_the_page_and_its_files_are_served_by_the_service(demo_url: str) -> None
     )
     version = (vendor / "VERSION").read_text().split()[1]
     assert f"v{version}" in (vendor / "maplibre-gl.js").read_text()[:2000]
-    client = STATIC / "vendor" / "graphql-ws"
-    assert "MIT" in (client / "LICENSE.md").read_text()
-    built = (client / "graphql-ws.min.js").read_text()
+    ws_vendor = STATIC / "vendor" / "graphql-ws"
+    assert "MIT" in (ws_vendor / "LICENSE.md").read_text()
+    built = (ws_vendor / "graphql-ws.min.js").read_text()
     assert "createClient" in built and not re.search(r"https?://", built)
 
 

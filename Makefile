@@ -9,7 +9,7 @@ export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
 .PHONY: run test stop install db migrate seed serve lint format check bench vendor-maplibre \
-	vendor-graphiql example
+	vendor-graphiql example vendor-graphql-ws
 
 run: seed
 	@echo "Demo admin token, valid 30 days (send it as 'Authorization: Bearer <token>'):"
@@ -113,3 +113,22 @@ vendor-graphiql:
 	    react.production.min.js react-dom.production.min.js LICENSE-graphiql LICENSE-react; \
 	} > $(GRAPHIQL_DIR)/VERSION && \
 	echo "vendored graphiql $(GRAPHIQL_VERSION), react $(REACT_VERSION) into $(GRAPHIQL_DIR)"
+
+# The graphql-ws client (the graphql-transport-ws protocol's reference implementation) for the
+# /map page's live updates, vendored from its npm package's browser (UMD) build (committed).
+GRAPHQL_WS_VERSION ?= 6.4.2
+GRAPHQL_WS_DIR := web/static/vendor/graphql-ws
+
+vendor-graphql-ws:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	npm pack --silent --pack-destination "$$tmp" graphql-ws@$(GRAPHQL_WS_VERSION) >/dev/null && \
+	tar -xzf "$$tmp/graphql-ws-$(GRAPHQL_WS_VERSION).tgz" -C "$$tmp" && \
+	mkdir -p $(GRAPHQL_WS_DIR) && \
+	cp "$$tmp/package/umd/graphql-ws.min.js" "$$tmp/package/LICENSE.md" $(GRAPHQL_WS_DIR)/ && \
+	{ echo "graphql-ws $(GRAPHQL_WS_VERSION)"; \
+	  echo "Fetched by 'make vendor-graphql-ws' (npm pack graphql-ws@$(GRAPHQL_WS_VERSION)): the"; \
+	  echo "package's umd/graphql-ws.min.js (its browser build, the client only) and LICENSE.md,"; \
+	  echo "unchanged. Licence: MIT (LICENSE.md). Change the version with GRAPHQL_WS_VERSION=x.y.z."; \
+	  echo; echo "sha256:"; cd $(GRAPHQL_WS_DIR) && sha256sum graphql-ws.min.js LICENSE.md; \
+	} > $(GRAPHQL_WS_DIR)/VERSION && \
+	echo "vendored graphql-ws $(GRAPHQL_WS_VERSION) into $(GRAPHQL_WS_DIR)"

@@ -14,7 +14,10 @@ to the subscribers that want it, each through a bounded queue of its own:
   listened are lost to NOTIFY, and the subscriber reads what it missed from the event log.
   The first LISTEN sends it too, for subscribers that came while it was being opened.
 
-Notices carry ids, never rows: a subscriber reads what it delivers as its own caller."""
+Notices carry ids, never rows: a subscriber reads what it delivers as its own caller. Many
+subscribers read the same thing for one notice (a wall of maps, all anonymous), so reads are
+shared (`Shared`): the first subscriber to ask starts the read, the others with the same key
+(the notice, the statement, the caller's scope) wait for its answer."""
 
 from __future__ import annotations
 
@@ -22,9 +25,11 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import orjson
 import psycopg2
@@ -45,6 +50,10 @@ STOP_S = 5.0
 KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
               "keepalives_count": 3}  # fmt: skip
 """A server that vanished without closing the connection is noticed within a minute or so."""
+SHARED_S = 5.0
+"""How long a shared read's answer is kept for subscribers that ask later (a failure is not)."""
+
+T = TypeVar("T")
 
 
 class Signal(enum.Enum):
@@ -132,6 +141,61 @@ class Subscriber:
         return await self.queue.get()
 
 
+class Shared:
+    """Reads shared by the subscribers of one process. `once(key, read)`: the first caller
+    runs `read()`, callers with the same key meanwhile, and for SHARED_S seconds after,
+    get its answer (a failure is dropped at once, so the next caller reads again). A caller
+    that goes away does not cancel the read for the others. `moment(about)`: one instant
+    for every read about the same thing, so that their statements, which name it, match;
+    `remember(key, make)` the same for work done on the loop."""
+
+    def __init__(self, keep_s: float = SHARED_S) -> None:
+        self.keep_s = keep_s
+        self.reads: dict[Hashable, tuple[float, asyncio.Future[Any]]] = {}
+        self.moments: dict[Hashable, tuple[float, datetime]] = {}
+        self.made: dict[Hashable, tuple[float, Any]] = {}
+
+    def expire(self) -> None:
+        old = time.monotonic() - self.keep_s
+        for kept in (self.reads, self.moments, self.made):
+            while kept and next(iter(kept.values()))[0] < old:  # oldest first
+                del kept[next(iter(kept))]
+
+    def remember(self, key: Hashable, make: Callable[[], T]) -> T:
+        """`make()` once for SHARED_S seconds per key (work on the loop, such as compiling
+        the statement of a read)."""
+        self.expire()
+        if key not in self.made:
+            self.made[key] = (time.monotonic(), make())
+        found: T = self.made[key][1]
+        return found
+
+    def moment(self, about: Hashable) -> datetime:
+        self.expire()
+        if about not in self.moments:
+            self.moments[about] = (time.monotonic(), datetime.now(UTC))
+        return self.moments[about][1]
+
+    async def once(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+        self.expire()
+        found = self.reads.get(key)
+        future: asyncio.Future[T]
+        if found is None:
+            future = asyncio.ensure_future(read())
+            self.reads[key] = (time.monotonic(), future)
+            future.add_done_callback(lambda done: self.settled(key, done))
+        else:
+            future = found[1]
+        answer: T = await asyncio.shield(future)
+        return answer
+
+    def settled(self, key: Hashable, future: asyncio.Future[Any]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            kept = self.reads.get(key)
+            if kept is not None and kept[1] is future:
+                del self.reads[key]
+
+
 class Changes:
     """The process's listener and its subscribers. `start` in the app's lifespan (on the
     running loop), `stop` when it ends."""
@@ -144,6 +208,7 @@ class Changes:
         self.task: asyncio.Task[None] | None = None
         self.connection: Any = None
         self.stopping = False
+        self.shared = Shared()
 
     def start(self) -> None:
         if self.task is None:

@@ -22,6 +22,7 @@ from schema.described import describe_repeated
 from schema.errors import ErrorCodes
 from schema.limits import PageSizeLimiter, depth_rule
 from schema.live import Subscription
+from schema.live_events import SharedEvents, share_events
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.reading import answered_by_compiler
@@ -54,6 +55,7 @@ def build_schema(api: ApiSettings, limits: list[type[ASTValidationRule]]) -> str
         mutation=Mutation,
         subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
+        execution_context_class=SharedEvents,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=api.max_tokens),
             lambda: ParserCache(maxsize=CACHE_SIZE),
@@ -66,5 +68,6 @@ def build_schema(api: ApiSettings, limits: list[type[ASTValidationRule]]) -> str
     )
     answered_by_compiler(schema._schema)
     describe_repeated(schema._schema, api)
+    share_events(schema._schema)
     describe_limits(schema._schema, InputLimits.of(api))
     return schema

@@ -72,7 +72,7 @@ async def read_area(run: Stream, marked: tuple[Area, int]) -> Any:
     found = await run.answer([
         ("change", sql.area_change(run.selection, kind, area_id, event_id)),
         ("visible", sql.area_within(kind, area_id, interest.park, interest.zone)),
-    ])  # fmt: skip
+    ], ("area", kind, area_id, event_id), interest.park, interest.zone)  # fmt: skip
     return found["change"] if found["visible"] else None
 
 

@@ -8,24 +8,26 @@ that commits meanwhile is in the log, or in the queue, or both; an id already se
 again. After the listener lost its connection (Signal.GAP) the log is read again from the
 highest id sent.
 
-Every item is read in one round trip with the token signed in again (the scope as of now, so
-an assignment ended an hour ago no longer reaches a grid) through the scoped views: an item
-the caller cannot read is not sent, and fields are masked as in a query. A token revoked or
-expired since ends the connection with close code 4401."""
+Every item is read with the token signed in again (the scope as of now, so an assignment
+ended an hour ago no longer reaches a grid) through the scoped views: an item the caller cannot
+read is not sent, and fields are masked as in a query. A token revoked or expired since ends
+the connection with close code 4401. Subscribers of one process share the work: a token is
+checked once per change for all its connections, and an item is read once for all who ask
+for it with the same selection in the same scope (parkgrid.changes.Shared)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
 from enum import IntEnum
 from typing import Any, NoReturn, TypeVar
 
 import orjson
 
-from parkgrid.auth.principal import check_signed_in, reading_as, signed
+from parkgrid.auth.principal import SIGN_IN, SIGNED_IN_SCOPE, sign_in_params, signed_in_scope
 from parkgrid.changes import QUEUE_SIZE, Interest, Notice, Signal, parse
 from parkgrid.errors import InvalidInput, NotFound, ReplayTooLong, Unauthenticated, Unavailable
 from resolvers.reads import changes as sql
@@ -122,6 +124,8 @@ class Stream:
         self.live: Live = context.live
         self.kind, self.statuses = kind, statuses
         self.selection: Selection = resolving(info)
+        self.shape = repr(self.selection)
+        """What the selection asks, as a key: equal for equal documents."""
         self.limits = Limits.of(context.api, context.ledger)
         self.seen = Seen()
         self.cursor = 0
@@ -184,32 +188,59 @@ class Stream:
         ]
         if self.statuses is not None:
             parts.append(("status", sql.issue_status(notice.subject_id)))
-        found = await self.answer(parts)
+        found = await self.answer(parts, ("notice", notice.id), self.statuses)
         if not found["visible"] or found["change"] is None:
             return None
         if self.statuses is not None and found.get("status") not in self.statuses:
             return None
         return found["change"]
 
-    async def answer(self, parts: list[tuple[str, sql.Builder]]) -> dict[str, Any]:
-        """The parts' JSON as the caller reads it now, in one round trip with the token
-        signed in again; UNAUTHENTICATED when it is no longer good."""
-        now = datetime.now(UTC)
+    async def answer(
+        self, parts: list[tuple[str, sql.Builder]], about: Hashable, *asked: Hashable
+    ) -> dict[str, Any]:
+        """The parts' JSON as the caller reads it now, with the token signed in again
+        (UNAUTHENTICATED when it is no longer good). The parts read `about` (a notice, an
+        area after an event) with this stream's selection and what else is `asked`. The
+        work is shared with the process's other subscribers (parkgrid.changes.Shared): the
+        token's check with those holding the same token, the statement and its read with
+        those asking the same in the same scope, at one instant; so a thousand maps cost one
+        read per change, not a thousand."""
+        shared = self.live.changes.shared
+        now = shared.moment(about)
+        scope = await self.scope(about, now)
+        staff = scope.get("parkgrid.principal", "anonymous") not in ("", "anonymous")
+        today = park_today(self.context.api, now)
+        shape = (about, self.kind.typename, self.shape, *asked, staff)
+        plan = shared.remember(
+            ("plan", *shape), lambda: compile_request(parts, self.limits, today, now, staff)
+        )
+        db = self.live.db.scoped(scope) if staff else self.live.db
+
+        async def read() -> dict[str, Any]:
+            row = await db.at_once([(plan.sql, True)], dict(plan.params))
+            error = plan.refusal(row["guards"])
+            if error is not None:
+                raise error
+            found: dict[str, Any] = orjson.loads(row["data"])
+            return found
+
+        # one object for all: schema.live_events executes the message once for them too
+        shared_found: dict[str, Any] = await shared.once(
+            ("read", *shape, *sorted(scope.items())), read
+        )
+        return shared_found
+
+    async def scope(self, about: Hashable, now: datetime) -> dict[str, str]:
+        """The caller's read scope now (none: anonymous), from the token signed in again."""
         header = self.live.authorization
-        plan = compile_request(
-            parts, self.limits, park_today(self.context.api, now), now,
-            self.context.principal.is_staff,
-        )  # fmt: skip
-        plan = replace(plan, sql=signed(plan.sql)) if header else plan
-        statements, params = reading_as(header, now, plan.sql, plan.params)
-        row = await self.live.db.at_once(statements, params)
-        if header is not None:
-            check_signed_in(row["token_id"], row["refusal"])
-        error = plan.refusal(row["guards"])
-        if error is not None:
-            raise error
-        found: dict[str, Any] = orjson.loads(row["data"])
-        return found
+        if header is None:
+            return {}
+        statements = [(SIGN_IN, True), (SIGNED_IN_SCOPE, True)]
+        row = await self.live.changes.shared.once(
+            ("sign-in", header, about),
+            lambda: self.live.db.at_once(statements, sign_in_params(header, now)),
+        )
+        return signed_in_scope(row)
 
     async def end(self, code: CloseCode, reason: str) -> NoReturn:
         await self.live.close(int(code), reason)

@@ -65,6 +65,10 @@ def serve(settings: ServerSettings, reload: bool = False) -> None:
             reload=reload,
             access_log=settings.access_log,
             log_config=log_config(LogSettings(), settings.access_log),
+            # subscription messages are small JSON: compressing them costs each connection a
+            # zlib stream on both ends and CPU per message for little gain (see README,
+            # "Live updates")
+            ws_per_message_deflate=False,
         )
         if metrics is not None:
             metrics.shutdown()

@@ -128,6 +128,14 @@ def signed(sql: str) -> str:
     return f"{sql}, {SIGNED_IN if scope_needed(sql) else TOKEN_CHECKED}"
 
 
+READ_SETTINGS = ("parkgrid.principal", "parkgrid.cadre_id", "parkgrid.read_grids")
+"""The settings of `Principal.settings` that what a caller reads depends on (the others name
+who writes)."""
+SIGNED_IN_SCOPE = f"SELECT {SIGNED_IN}, " + ", ".join(
+    f"current_setting('{name}', true) AS \"{name}\"" for name in READ_SETTINGS
+)
+"""After SIGN_IN: how it went, and the scope it set for reading."""
+
 Ids = frozenset[int]
 SCOPE_FIELDS = ("zones", "zone_grids", "grids", "enterprises", "liaison_grids")
 
@@ -189,6 +197,12 @@ def check_signed_in(token_id: str | None, refusal: str | None) -> None:
         raise Unauthenticated(refusal)
     if not token_id:
         raise Unauthenticated("unknown token")
+
+
+def signed_in_scope(row: Mapping[str, Any]) -> dict[str, str]:
+    """The read scope of SIGNED_IN_SCOPE's row; UNAUTHENTICATED when the token was refused."""
+    check_signed_in(row["token_id"], row["refusal"])
+    return {name: row[name] or "" for name in READ_SETTINGS}
 
 
 def sign_in_params(header: str, at: datetime) -> dict[str, Any]:

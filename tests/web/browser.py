@@ -95,9 +95,10 @@ def wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def served(database_url: str) -> Iterator[str]:
-    """The app under uvicorn, as `parkgrid serve` runs it, on a free port of 127.0.0.1."""
-    port = cluster.free_port()
+def served(database_url: str, port: int | None = None) -> Iterator[str]:
+    """The app under uvicorn, as `parkgrid serve` runs it, on `port` of 127.0.0.1 (a free
+    one unless given: serving again on the same port is a restart, to clients)."""
+    port = port or cluster.free_port()
     command = [sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory",
                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
     env = {**os.environ, "DATABASE_URL": database_url}

@@ -236,10 +236,12 @@
     $("details").replaceChildren(...parts.flat().filter(Boolean));
   }
 
-  async function showGrid(map, code) {
+  /** Show grid `code` in the panel; `quietly` (a live refresh) keeps what is shown until
+   * the new details arrive. */
+  async function showGrid(map, code, quietly) {
     selectedGrid = code;
     map.setFilter("grid-selected", ["==", ["get", "code"], code]);
-    $("details").replaceChildren(el("p", { class: "hint" }, `载入 ${code} …`));
+    if (!quietly) $("details").replaceChildren(el("p", { class: "hint" }, `载入 ${code} …`));
     try {
       const data = await graphql(GRID_QUERY, { code });
       if (selectedGrid !== code) return;
@@ -312,6 +314,27 @@
   function reloadData(map) {
     for (const name of LAYERS) map.getSource(name).setUrl(here(`tiles/${name}.json`));
     if (selectedGrid) showGrid(map, selectedGrid);
+    startLive(map);
+  }
+
+  /** The live updates (live.js) and the coverage layers (coverage.js), as the current
+   * token may read them. */
+  function startLive(map) {
+    if (!window.parkgridLive) return showError("static/map/live.js did not load");
+    const hooks = {
+      map, here, graphql, showError,
+      token: () => token,
+      selectedGrid: () => selectedGrid,
+      refreshDetails: () => selectedGrid && showGrid(map, selectedGrid, true),
+      tokenRefused: () => {
+        refused();
+        token = "";
+        localStorage.removeItem(TOKEN_KEY);
+        reloadData(map);
+      },
+    };
+    window.parkgridLive.start(hooks);
+    if (window.parkgridCoverage) window.parkgridCoverage.start(hooks);
   }
 
   async function signIn(map, value) {
@@ -385,6 +408,7 @@
     map.addControl(new maplibregl.NavigationControl(), "top-right");
     map.addControl(new maplibregl.ScaleControl(), "bottom-left");
     wire(map);
+    map.once("load", () => startLive(map));
   }
 
   start().catch((error) => showError(`地图无法启动 · the map could not start: ${error.message}`));

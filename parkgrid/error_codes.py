@@ -42,6 +42,9 @@ MEANINGS = {
     "UNAUTHENTICATED": "The token is unknown, expired or revoked (never read as anonymous).",
     "SERVICE_UNAVAILABLE": "The database cannot be reached; nothing changed; retry after"
     " Retry-After seconds.",
+    "RATE_LIMITED": "The caller (its token, or its address without one) made more requests of"
+    " this kind than PARKGRID_RATE_LIMITS allows in the window; nothing was done; retry after"
+    " Retry-After seconds.",
     "TIMEOUT": "A statement ran past the statement timeout and was cancelled; nothing changed.",
     "REPLAY_TOO_LONG": "A subscription's `since` is followed by more changes than are replayed:"
     " query again, then subscribe from there.",

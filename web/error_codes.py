@@ -21,7 +21,7 @@ from web.routes.errors import STATUS
 REQUEST_CODES = frozenset({*(code for _, code in LIMIT_CODES), VALIDATION_FAILED, UNRESOLVED,
                            NOT_FOUND_CODE, InvalidInput.code})  # fmt: skip
 """Codes of requests refused before execution (BAD_USER_INPUT: a variable that does not fit)."""
-BEFORE_EXECUTION = frozenset({"UNAUTHENTICATED", "SERVICE_UNAVAILABLE", "TIMEOUT"})
+BEFORE_EXECUTION = frozenset({"UNAUTHENTICATED", "SERVICE_UNAVAILABLE", "TIMEOUT", "RATE_LIMITED"})
 """Expected errors that stop a whole /graphql request, answered with their STATUS."""
 ROUTES = "/tiles, /ogc, /coverage, /exports"
 HEADER = ("code", "meaning", "/graphql (GET, POST)", ROUTES)

@@ -5,11 +5,18 @@ from __future__ import annotations
 import strawberry
 
 from schema.import_mutation import ImportMutation
+from schema.infrastructure import InfrastructureMutation
 from schema.ledger_mutations import LedgerMutation
 from schema.party import PartyMutation
 from schema.registry_mutations import RegistryMutation
 
 
 @strawberry.type
-class Mutation(LedgerMutation, RegistryMutation, PartyMutation, ImportMutation):
+class Mutation(
+    LedgerMutation,
+    RegistryMutation,
+    PartyMutation,
+    ImportMutation,
+    InfrastructureMutation,
+):
     pass

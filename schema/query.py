@@ -12,6 +12,7 @@ from schema.connection import Connection
 from schema.context import Info
 from schema.coverage import CoverageQuery
 from schema.enterprise import Enterprise
+from schema.infrastructure import InfrastructureQuery
 from schema.inputs import AreaFilterInput
 from schema.ledger import Issue
 from schema.people import Cadre
@@ -28,7 +29,7 @@ class Location:
 
 
 @strawberry.type
-class Query(SearchQuery, StatsQuery, CoverageQuery, PlanningQuery):
+class Query(SearchQuery, StatsQuery, CoverageQuery, PlanningQuery, InfrastructureQuery):
     @strawberry.field
     async def parks(
         self,

@@ -12,7 +12,13 @@ from typing import Any
 
 from parkgrid.errors import ParkgridError
 from parkgrid.settings import ApiSettings, LedgerSettings
-from resolvers.reads import roots, types_areas, types_enterprise, types_ledger  # noqa: F401
+from resolvers.reads import (  # noqa: F401 (each module fills the field tables)
+    roots,
+    types_areas,
+    types_enterprise,
+    types_infrastructure,
+    types_ledger,
+)
 from resolvers.reads.compiler import Compiler
 from resolvers.reads.selection import Selection
 from resolvers.reads.sql import json_object

@@ -153,3 +153,18 @@ def acting_cadre(conn: Connection, who: Principal, given: int | None, uscc: str,
         raise refuse("only a lead of the enterprise's grid enters records for another cadre",
                      field)  # fmt: skip
     return given
+
+
+def park_works(who: Principal, field: str) -> None:
+    """The park's own records (its infrastructure, park-wide activities and recruitment
+    events): an administrator, or a zone lead (who leads part of the park)."""
+    require_writer(who)
+    if not (who.is_admin or who.zones):
+        raise refuse("only an administrator or a zone lead records the park's own works", field)
+
+
+def enterprises_served(conn: Connection, who: Principal, codes: list[str], field: str) -> None:
+    """Every enterprise named (a record of several at once): each one the caller serves."""
+    for code in codes:
+        enterprise_service(conn, who, code, field)
+

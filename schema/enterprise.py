@@ -17,12 +17,14 @@ if TYPE_CHECKING:
     from schema.ledger import Event, Issue, Visit
     from schema.party import PartyOrganisation
     from schema.people import Cadre
+    from schema.projects import ConstructionProject
 
 IssueType = Annotated["Issue", strawberry.lazy("schema.ledger")]
 EventType = Annotated["Event", strawberry.lazy("schema.ledger")]
 VisitType = Annotated["Visit", strawberry.lazy("schema.ledger")]
 CadreType = Annotated["Cadre", strawberry.lazy("schema.people")]
 PartyOrganisationType = Annotated["PartyOrganisation", strawberry.lazy("schema.party")]
+ProjectType = Annotated["ConstructionProject", strawberry.lazy("schema.projects")]
 
 
 @strawberry.type(description="A firm at a point location.")
@@ -55,6 +57,10 @@ class Enterprise:
     events: list[EventType] = strawberry.field(
         description="Everything recorded about the enterprise and its issues, visits and"
         " assignments, oldest first; never edited."
+    )
+
+    construction_projects: list[ProjectType] = strawberry.field(
+        description="Its construction projects, oldest first."
     )
 
     @strawberry.field(description="Issues raised by the enterprise, newest first.")

@@ -8,6 +8,7 @@ from schema.import_mutation import ImportMutation
 from schema.infrastructure import InfrastructureMutation
 from schema.ledger_mutations import LedgerMutation
 from schema.party import PartyMutation
+from schema.projects import ProjectMutation
 from schema.registry_mutations import RegistryMutation
 
 
@@ -18,5 +19,6 @@ class Mutation(
     PartyMutation,
     ImportMutation,
     InfrastructureMutation,
+    ProjectMutation,
 ):
     pass

@@ -17,6 +17,7 @@ from schema.inputs import AreaFilterInput
 from schema.ledger import Issue
 from schema.people import Cadre
 from schema.planning import PlanningQuery
+from schema.projects import ProjectQuery
 from schema.search import SearchQuery
 from schema.stats import StatsQuery
 
@@ -29,7 +30,9 @@ class Location:
 
 
 @strawberry.type
-class Query(SearchQuery, StatsQuery, CoverageQuery, PlanningQuery, InfrastructureQuery):
+class Query(
+    SearchQuery, StatsQuery, CoverageQuery, PlanningQuery, InfrastructureQuery, ProjectQuery
+):
     @strawberry.field
     async def parks(
         self,

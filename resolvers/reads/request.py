@@ -18,6 +18,7 @@ from resolvers.reads import (  # noqa: F401 (each module fills the field tables)
     types_enterprise,
     types_infrastructure,
     types_ledger,
+    types_projects,
 )
 from resolvers.reads.compiler import Compiler
 from resolvers.reads.selection import Selection

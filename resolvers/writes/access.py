@@ -168,3 +168,16 @@ def enterprises_served(conn: Connection, who: Principal, codes: list[str], field
     for code in codes:
         enterprise_service(conn, who, code, field)
 
+
+def record_service(conn: Connection, who: Principal, table: str, record_id: int) -> None:
+    """A record of one enterprise (a construction project, a hiring plan; `table` is the
+    caller's constant): as the enterprise's visits and issues."""
+    require_writer(who)
+    query = (
+        f"SELECT e.id, e.grid_id FROM {table} t JOIN enterprise e ON e.id = t.enterprise_id"
+        " WHERE t.id = :key"
+    )
+    found = conn.execute(text(query), {"key": record_id}).first()
+    if found and not serves(who, found.id, found.grid_id):
+        raise refuse(f"{table.replace('_', ' ')} {record_id} is not of an enterprise you serve",
+                     "id")  # fmt: skip

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.activities import ActivityMutation
+from schema.hiring import HiringMutation
 from schema.import_mutation import ImportMutation
 from schema.infrastructure import InfrastructureMutation
 from schema.ledger_mutations import LedgerMutation
 from schema.party import PartyMutation
+from schema.party_record import PartyRecordMutation
 from schema.projects import ProjectMutation
 from schema.registry_mutations import RegistryMutation
 
@@ -20,5 +23,8 @@ class Mutation(
     ImportMutation,
     InfrastructureMutation,
     ProjectMutation,
+    ActivityMutation,
+    HiringMutation,
+    PartyRecordMutation,
 ):
     pass

@@ -7,11 +7,13 @@ from __future__ import annotations
 import strawberry
 
 from schema import reading
+from schema.activities import ActivityQuery
 from schema.areas import Grid, Park, Zone
 from schema.connection import Connection
 from schema.context import Info
 from schema.coverage import CoverageQuery
 from schema.enterprise import Enterprise
+from schema.hiring import HiringQuery
 from schema.infrastructure import InfrastructureQuery
 from schema.inputs import AreaFilterInput
 from schema.ledger import Issue
@@ -31,7 +33,14 @@ class Location:
 
 @strawberry.type
 class Query(
-    SearchQuery, StatsQuery, CoverageQuery, PlanningQuery, InfrastructureQuery, ProjectQuery
+    SearchQuery,
+    StatsQuery,
+    CoverageQuery,
+    PlanningQuery,
+    InfrastructureQuery,
+    ProjectQuery,
+    ActivityQuery,
+    HiringQuery,
 ):
     @strawberry.field
     async def parks(

@@ -291,7 +291,9 @@ VIEWS = {
     "activity_issue": "SELECT x.* FROM public.activity_issue x WHERE parkgrid_is_staff()",
     "hiring_plan": "SELECT h.* FROM public.hiring_plan h WHERE parkgrid_is_staff()",
     "recruitment_event": "SELECT r.* FROM public.recruitment_event r WHERE parkgrid_is_staff()",
-    "recruitment_hire": "SELECT h.* FROM public.recruitment_hire h WHERE parkgrid_is_staff()",
+    "recruitment_hire": f"""SELECT h.event_id, h.enterprise_id,
+            CASE WHEN {SERVES}(h.enterprise_id) THEN h.hires END AS hires
+        FROM public.recruitment_hire h WHERE parkgrid_is_staff()""",
     "party_meeting": "SELECT m.* FROM public.party_meeting m WHERE parkgrid_is_staff()",
     "party_election": "SELECT x.* FROM public.party_election x WHERE parkgrid_is_staff()",
     "party_pipeline": "SELECT x.* FROM public.party_pipeline x WHERE parkgrid_is_staff()",

@@ -14,10 +14,13 @@ from parkgrid.errors import ParkgridError
 from parkgrid.settings import ApiSettings, LedgerSettings
 from resolvers.reads import (  # noqa: F401 (each module fills the field tables)
     roots,
+    types_activities,
     types_areas,
     types_enterprise,
+    types_hiring,
     types_infrastructure,
     types_ledger,
+    types_party_record,
     types_projects,
 )
 from resolvers.reads.compiler import Compiler

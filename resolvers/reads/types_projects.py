@@ -23,7 +23,7 @@ from resolvers.reads.compiler import (
 from resolvers.reads.roots import by_id
 from resolvers.reads.selection import Selection
 from resolvers.reads.types_enterprise import BY_ID, CADRE_ROWS, enterprise
-from resolvers.reads.types_ledger import events_of
+from resolvers.reads.types_ledger import events_of, linked_issues
 
 ROWS.update(ConstructionProject="construction_project")
 
@@ -62,14 +62,6 @@ def milestones(c: Compiler, t: str, s: Selection) -> str:
     return c.many(Listing("Milestone", source, (("planned", "date"), ("id", "bigint"))), s)
 
 
-def linked_issues(c: Compiler, t: str, s: Selection) -> str:
-    source = (
-        "SELECT i.* FROM issue i JOIN project_issue x ON x.issue_id = i.id"
-        f" WHERE x.project_id = {t}.id"
-    )
-    return c.many(Listing("Issue", source, BY_ID), s)
-
-
 fields_of("ConstructionProject").update({
     "id": identifier(),
     "name": column("{t}.name"),
@@ -84,7 +76,7 @@ fields_of("ConstructionProject").update({
     "enterprise": lambda c, t, s: enterprise(c, f"{{r}}.id = {t}.enterprise_id", s),
     "progress": progress,
     "milestones": milestones,
-    "issues": linked_issues,
+    "issues": linked_issues("project_issue", "project_id"),
     "events": events_of("construction_project"),
 })  # fmt: skip
 

@@ -13,8 +13,9 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import GraphQL, app_client, graphql_client
 from tests.helpers import read_rows
-from tests.resolvers.conftest import X0, Y0, D, add_area, add_enterprise, cell, code
+from tests.resolvers.conftest import X0, Y0, D, code
 from tests.schema.stats_oracle import PARK_TZ
+from tests.schema.story_park import small_park
 
 TODAY = datetime.now(PARK_TZ).date()
 
@@ -36,14 +37,9 @@ MILESTONE = """mutation($id: ID!, $v: Int!, $milestone: String!, $planned: Date!
 
 @pytest.fixture
 def gql(empty_url: str) -> Iterator[GraphQL]:
+    small_park(empty_url, {1: (X0 + 0.004, Y0 + 0.004), 2: (X0 + D + 0.004, Y0 + 0.004)})
     engine = create_engine(empty_url)
     with engine.begin() as conn:
-        park = add_area(conn, "park", "P", cell(0))
-        zone = add_area(conn, "zone", "Z", cell(0), park)
-        add_area(conn, "grid", "G-A", cell(0), zone)
-        add_area(conn, "grid", "G-B", cell(1), zone)
-        add_enterprise(conn, 1, X0 + 0.004, Y0 + 0.004)
-        add_enterprise(conn, 2, X0 + D + 0.004, Y0 + 0.004)
         conn.execute(text("INSERT INTO issue (enterprise_id, category, title) VALUES"
                           " (1, 'construction', 'permit'), (2, 'construction', 'power')"))  # fmt: skip
     engine.dispose()

@@ -135,7 +135,12 @@ class ActivityPayload:
         return await reading.entity(info, "ServiceActivity", self.activity_id)
 
 
-ActivityResult = Annotated[ActivityPayload | AnyUserError, strawberry.union("ActivityResult")]
+ActivityResult = Annotated[
+    ActivityPayload | AnyUserError,
+    strawberry.union(
+        "ActivityResult", description="The record after the change, or why nothing changed."
+    ),
+]
 
 
 def new_activity(given: ServiceActivityInput) -> activities.NewActivity:

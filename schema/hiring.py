@@ -182,9 +182,17 @@ class RecruitmentEventPayload:
         return await reading.entity(info, "RecruitmentEvent", self.event_id)
 
 
-HiringPlanResult = Annotated[HiringPlanPayload | AnyUserError, strawberry.union("HiringPlanResult")]
+HiringPlanResult = Annotated[
+    HiringPlanPayload | AnyUserError,
+    strawberry.union(
+        "HiringPlanResult", description="The record after the change, or why nothing changed."
+    ),
+]
 RecruitmentEventResult = Annotated[
-    RecruitmentEventPayload | AnyUserError, strawberry.union("RecruitmentEventResult")
+    RecruitmentEventPayload | AnyUserError,
+    strawberry.union(
+        "RecruitmentEventResult", description="The record after the change, or why nothing changed."
+    ),
 ]
 
 

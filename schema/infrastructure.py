@@ -170,7 +170,11 @@ class InfrastructureLinePayload:
 
 
 InfrastructureLineResult = Annotated[
-    InfrastructureLinePayload | AnyUserError, strawberry.union("InfrastructureLineResult")
+    InfrastructureLinePayload | AnyUserError,
+    strawberry.union(
+        "InfrastructureLineResult",
+        description="The record after the change, or why nothing changed.",
+    ),
 ]
 
 

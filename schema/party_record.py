@@ -92,7 +92,10 @@ class PartyRecordPayload:
 
 
 PartyRecordResult = Annotated[
-    PartyRecordPayload | AnyUserError, strawberry.union("PartyRecordResult")
+    PartyRecordPayload | AnyUserError,
+    strawberry.union(
+        "PartyRecordResult", description="The record after the change, or why nothing changed."
+    ),
 ]
 Uscc = Annotated[str, strawberry.argument(description="The enterprise's credit code.")]
 

@@ -136,7 +136,12 @@ class ProjectPayload:
         return await reading.entity(info, "ConstructionProject", self.project_id)
 
 
-ProjectResult = Annotated[ProjectPayload | AnyUserError, strawberry.union("ProjectResult")]
+ProjectResult = Annotated[
+    ProjectPayload | AnyUserError,
+    strawberry.union(
+        "ProjectResult", description="The record after the change, or why nothing changed."
+    ),
+]
 ProjectId = Annotated[strawberry.ID, strawberry.argument(description="The project's id.")]
 Version = Annotated[int, strawberry.argument(description="The version read.")]
 

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from shapely.errors import GEOSException
-from shapely.geometry import MultiPolygon, Point, Polygon
+from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
@@ -19,6 +19,7 @@ from geo.shape import as_multipolygon, flatten, from_geojson
 from geo.srid import LAT_RANGE, LON_RANGE, STORAGE_SRID
 
 AREA_TYPES = ("Polygon", "MultiPolygon")
+LINE_TYPES = ("LineString", "MultiLineString")
 
 MAX_POSITIONS = 10_000
 """Most positions one geometry of a request may have (every ring of every part, closing
@@ -165,3 +166,23 @@ def point(value: Any, srid: int | None = STORAGE_SRID) -> Point:
 def lon_lat(lon: float, lat: float) -> None:
     """A point's coordinates in range (checked without building it: a hot path)."""
     check_bounds(lon, lat, lon, lat)
+
+
+def lines(value: Any, max_positions: int = MAX_POSITIONS) -> MultiLineString:
+    """A valid, non-empty LineString or MultiLineString in lon/lat range, returned as a
+    MultiLineString (a road of one piece is a collection of one)."""
+    geometry = parse(value, LINE_TYPES, max_positions)
+    assert isinstance(geometry, LineString | MultiLineString)
+    check_lon_lat(geometry)
+    if any(part.length == 0 for part in getattr(geometry, "geoms", [geometry])):
+        raise GeometryError("has a part of no length: every position of it is the same point")
+    check_valid(geometry)
+    return geometry if isinstance(geometry, MultiLineString) else MultiLineString([geometry])
+
+
+def site(value: Any, max_positions: int = MAX_POSITIONS) -> Point | MultiPolygon:
+    """A Point, or a Polygon or MultiPolygon (as a MultiPolygon), as `point` and `area` check
+    them: a place that is a spot or an outline."""
+    if isinstance(value, dict) and value.get("type") == "Point":
+        return point(value)
+    return area(value, max_positions=max_positions)

@@ -47,6 +47,45 @@ DEFAULT_SEVERITY = "medium"
 PARTY_KINDS = ("none", "own_branch", "joint_branch")
 TOKEN_ROLES = ("admin", "viewer", "cadre")
 
+# the park's own story: infrastructure, projects, activities, hiring, party building
+LINE_KINDS = ("road", "power", "gas", "water", "sewer", "heat", "telecom")
+LINE_STATUSES = ("planned", "under_construction", "in_service", "retired")
+SERVING_LINE_STATUS = "in_service"
+"""Only a line in service serves the enterprises near it (a planned pipeline supplies none)."""
+PROJECT_STAGES = (
+    "planning",
+    "approval",
+    "site_preparation",
+    "main_works",
+    "fit_out",
+    "commissioning",
+    "in_production",
+    "suspended",
+)
+ACTIVITY_KINDS = (
+    "financing_salon",
+    "safety_inspection",
+    "policy_briefing",
+    "party_theme_day",
+    "training",
+    "other",
+)
+RECRUITMENT_KINDS = ("job_fair", "online_push", "media_release")
+PARTY_MEETING_KINDS = (
+    "members_meeting",
+    "committee_meeting",
+    "group_meeting",
+    "party_lesson",
+    "theme_day",
+    "organisational_life",
+    "democratic_appraisal",
+)
+PIPELINE_STAGES = ("activist", "candidate", "confirmed")
+"""The membership pipeline's steps counted (never named): activists trained, development
+candidates settled, probationary members confirmed as full members."""
+PARTY_HONOURS = ("demonstration_site", "benchmark_branch")
+STANDARDISATION_LEVELS = ("level_1", "level_2", "level_3")
+
 STORED_VALUE = re.compile(r"[a-z_]+")
 
 
@@ -75,6 +114,16 @@ def is_open(alias: str | None = None) -> str:
     without it the bare column, as in the partial indexes' predicates."""
     column = f"{alias}.status" if alias else "status"
     return f"{column} NOT IN ({sql_list(CLOSED_STATUSES)})"
+
+
+def behind_schedule(project: str, day: str) -> str:
+    """The rule for a project behind schedule on `day` (SQL): a milestone of the project
+    (aliased `project`) was planned before that day and not reached by it."""
+    return (
+        "EXISTS (SELECT 1 FROM project_milestone m"
+        f" WHERE m.project_id = {project}.id AND m.planned < {day}"
+        f" AND (m.actual IS NULL OR m.actual > {day}))"
+    )
 
 
 def role_rank(column: str) -> str:

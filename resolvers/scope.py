@@ -36,6 +36,28 @@ OPEN_ISSUE = is_open("i")
 """The open-issue rule (parkgrid.vocabulary.is_open) for an issue aliased `i`."""
 
 
+EVENT_START = "({day}::timestamp AT TIME ZONE (SELECT p.timezone FROM park p WHERE p.id = {park}))"
+"""When a dated event of a park (an activity, a recruitment event) counts from: the start of
+its day in its park's time zone."""
+ACTIVITY_START = EVENT_START.format(day="a.held_on", park="a.park_id")
+
+
+def served(enterprise: str, since: str, until: str, duty: str | None = None) -> str:
+    """The rule for an enterprise served after `since` up to `until` (SQL moments): a cadre
+    visited it, or a park-wide service activity reached it; in one duty when `duty` (SQL
+    text) is given: a visit exercising that duty, or an activity in it."""
+    visit_duty = "" if duty is None else f" AND {duty} = ANY (v.duties)"
+    activity_duty = "" if duty is None else f" AND a.duty = {duty}"
+    return (
+        f"(EXISTS (SELECT 1 FROM visit v WHERE v.enterprise_id = {enterprise}"
+        f" AND v.visited_at > {since} AND v.visited_at <= {until}{visit_duty})"
+        " OR EXISTS (SELECT 1 FROM activity_enterprise x"
+        " JOIN service_activity a ON a.id = x.activity_id"
+        f" WHERE x.enterprise_id = {enterprise} AND {ACTIVITY_START} > {since}"
+        f" AND {ACTIVITY_START} <= {until}{activity_duty}))"
+    )
+
+
 def grids_under(kind: AreaKind, ids: str = ":ids") -> str:
     """(area_id, grid_id) of the grids under the areas whose ids the SQL array `ids` holds."""
     return GRIDS_UNDER[kind].format(ids=ids)

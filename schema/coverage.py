@@ -25,7 +25,10 @@ class CoverageColumns:
     without_liaison: int = strawberry.field(description="Of them, without a current liaison.")
     on_boundary: int = strawberry.field(description="Enterprises two or more grids cover.")
     open_issues: int = strawberry.field(description="Their issues not closed or rejected.")
-    visited: int = strawberry.field(description="Enterprises visited within serviceDays.")
+    visited: int = strawberry.field(
+        description="Enterprises served within serviceDays: visited, or reached by a park-wide"
+        " service activity."
+    )
     visited_share: float | None = strawberry.field(description="visited / enterprises.")
     overdue_hazards: int = strawberry.field(
         description="Open safety hazards past their due date (park time)."
@@ -45,6 +48,13 @@ class CoverageColumns:
     policy_liaison_share: float | None = strawberry.field(
         description="policyLiaison \u00f7 enterprises; null without enterprises."
     )
+    served_policy: int = strawberry.field(
+        description="Served in the policy duty within serviceDays: a visit exercising it, or"
+        " a park-wide activity in it that reached the enterprise."
+    )
+    served_liaison: int = strawberry.field(description="Likewise, in the liaison duty.")
+    served_safety: int = strawberry.field(description="Likewise, in the safety duty.")
+    served_support: int = strawberry.field(description="Likewise, in the support duty.")
 
 
 @strawberry.type(description="One row per grid, for shading a map by any column.")

@@ -3,7 +3,7 @@ answers every field (resolvers.reads.types_enterprise)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -14,15 +14,38 @@ from schema.reading import compiled_only
 from schema.scalars import GeoJSON
 
 if TYPE_CHECKING:
+    from schema.activities import ServiceActivity
+    from schema.hiring import HiringPlan
     from schema.ledger import Event, Issue, Visit
     from schema.party import PartyOrganisation
+    from schema.party_record import (
+        BranchElection,
+        PartyHonour,
+        PartyMeeting,
+        PipelineEntry,
+        SafetyStandardisation,
+    )
     from schema.people import Cadre
+    from schema.projects import ConstructionProject
 
 IssueType = Annotated["Issue", strawberry.lazy("schema.ledger")]
 EventType = Annotated["Event", strawberry.lazy("schema.ledger")]
 VisitType = Annotated["Visit", strawberry.lazy("schema.ledger")]
 CadreType = Annotated["Cadre", strawberry.lazy("schema.people")]
 PartyOrganisationType = Annotated["PartyOrganisation", strawberry.lazy("schema.party")]
+ProjectType = Annotated["ConstructionProject", strawberry.lazy("schema.projects")]
+ActivityType = Annotated["ServiceActivity", strawberry.lazy("schema.activities")]
+HiringPlanType = Annotated["HiringPlan", strawberry.lazy("schema.hiring")]
+RECORD = strawberry.lazy("schema.party_record")
+MeetingType = Annotated["PartyMeeting", RECORD]
+ElectionType = Annotated["BranchElection", RECORD]
+PipelineType = Annotated["PipelineEntry", RECORD]
+HonourType = Annotated["PartyHonour", RECORD]
+StandardisationType = Annotated["SafetyStandardisation", RECORD]
+Since = Annotated[
+    date | None, strawberry.argument(name="from", description="First day, when given.")
+]
+Until = Annotated[date | None, strawberry.argument(description="Last day, when given.")]
 
 
 @strawberry.type(description="A firm at a point location.")
@@ -55,6 +78,42 @@ class Enterprise:
     events: list[EventType] = strawberry.field(
         description="Everything recorded about the enterprise and its issues, visits and"
         " assignments, oldest first; never edited."
+    )
+
+    construction_projects: list[ProjectType] = strawberry.field(
+        description="Its construction projects, oldest first."
+    )
+    service_activities: list[ActivityType] = strawberry.field(
+        description="Park-wide activities that reached it, newest first."
+    )
+
+    @strawberry.field(description="Its hiring plans, of one month when given.")
+    def hiring_plans(
+        self,
+        month: Annotated[
+            date | None, strawberry.argument(description="The month's first day.")
+        ] = None,
+    ) -> list[HiringPlanType]:
+        return compiled_only()
+
+    @strawberry.field(description="Its party organisation's meetings, newest first.")
+    def party_meetings(self, first: Since = None, to: Until = None) -> list[MeetingType]:
+        return compiled_only()
+
+    @strawberry.field(description="Its branch elections, newest first.")
+    def branch_elections(self, first: Since = None, to: Until = None) -> list[ElectionType]:
+        return compiled_only()
+
+    @strawberry.field(description="Membership pipeline counts (never names), newest first.")
+    def party_pipeline(self, first: Since = None, to: Until = None) -> list[PipelineType]:
+        return compiled_only()
+
+    @strawberry.field(description="Honours its branch received, newest first.")
+    def party_honours(self, first: Since = None, to: Until = None) -> list[HonourType]:
+        return compiled_only()
+
+    safety_standardisation: StandardisationType | None = strawberry.field(
+        description="Its safety standardisation; null when none is recorded."
     )
 
     @strawberry.field(description="Issues raised by the enterprise, newest first.")

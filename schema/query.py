@@ -7,15 +7,19 @@ from __future__ import annotations
 import strawberry
 
 from schema import reading
+from schema.activities import ActivityQuery
 from schema.areas import Grid, Park, Zone
 from schema.connection import Connection
 from schema.context import Info
 from schema.coverage import CoverageQuery
 from schema.enterprise import Enterprise
+from schema.hiring import HiringQuery
+from schema.infrastructure import InfrastructureQuery
 from schema.inputs import AreaFilterInput
 from schema.ledger import Issue
 from schema.people import Cadre
 from schema.planning import PlanningQuery
+from schema.projects import ProjectQuery
 from schema.search import SearchQuery
 from schema.stats import StatsQuery
 
@@ -28,7 +32,16 @@ class Location:
 
 
 @strawberry.type(description="Everything a caller may read; see each field.")
-class Query(SearchQuery, StatsQuery, CoverageQuery, PlanningQuery):
+class Query(
+    SearchQuery,
+    StatsQuery,
+    CoverageQuery,
+    PlanningQuery,
+    InfrastructureQuery,
+    ProjectQuery,
+    ActivityQuery,
+    HiringQuery,
+):
     @strawberry.field(description="Parks, by code.")
     async def parks(
         self,

@@ -16,6 +16,7 @@ from schema.areas import Area
 from schema.context import Info
 from schema.enums import Duty, IssueCategory
 from schema.ledger import Issue
+from schema.story_stats import StoryStats
 
 DEFAULT_DAYS = 365
 HAZARD = "safety_hazard"
@@ -143,14 +144,19 @@ class HardCase:
         return await reading.entity(info, "Issue", self.issue_id)
 
 
-@strawberry.type(description="What came of the area's issues: outcomes recorded in the period.")
+@strawberry.type(
+    description="What the area's enterprises gained in the period: outcomes of issues, hires"
+    " at recruitment events and loans agreed at service activities."
+)
 class OutcomeStats:
     recruited_enterprises: int = strawberry.field(
-        description="Distinct enterprises with an outcome of people hired."
+        description="Distinct enterprises with people hired (an outcome or a recruitment event)."
     )
-    people_hired: int = strawberry.field(description="People hired, summed over the outcomes.")
+    people_hired: int = strawberry.field(
+        description="People hired: outcomes and recruitment events."
+    )
     financed_enterprises: int = strawberry.field(
-        description="Distinct enterprises with an outcome of a loan."
+        description="Distinct enterprises with a loan (an outcome or a service activity)."
     )
     loan_cny: float = strawberry.field(description="Loans in CNY.")
     hazards_rectified: int = strawberry.field(
@@ -159,7 +165,7 @@ class OutcomeStats:
 
 
 @strawberry.type(description="Statistics of an area (or of everything) over a period.")
-class Stats:
+class Stats(StoryStats):
     period: strawberry.Private[Period]
     scope: strawberry.Private[Scope]
     found_area: strawberry.Private[AreaRecord | None]

@@ -105,11 +105,15 @@ TOKEN_CHECKED = (
 the caller's scope decides: the same answers as SIGNED_IN after SIGN_IN (the id of a good
 token, the refusal of a bad one, neither for an unknown one), in the same snapshot."""
 SCOPED_VIEWS = (
-    "api_token", "assignment", "cadre", "event", "issue", "outcome", "party_organisation",
+    "activity_cadre", "activity_enterprise", "activity_issue", "api_token", "assignment",
+    "cadre", "construction_project", "event", "hiring_plan", "infrastructure_line", "issue",
+    "outcome", "party_election", "party_honour", "party_meeting", "party_organisation",
+    "party_pipeline", "project_issue", "project_milestone", "project_progress",
+    "recruitment_event", "recruitment_hire", "safety_standardisation", "service_activity",
     "visit",
 )  # fmt: skip
-"""The relations of the scoped schema (parkgrid_scoped, migration 0004): what they show
-depends on the caller's settings. tests/parkgrid/test_principal_scope.py holds this list to
+"""The relations of the scoped schema (parkgrid_scoped, migrations 0004 and 0008): what they
+show depends on the caller's settings. tests/parkgrid/test_principal_scope.py holds this list to
 the database's."""
 READS_SCOPED = re.compile(r"\b(?:" + "|".join(SCOPED_VIEWS) + r")\b")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy.engine import Connection
 from geo.shape import to_ewkt
 from parkgrid import models
 from parkgrid.db import one_off
-from parkgrid.demo import geometry, ledger, party, people
+from parkgrid.demo import drives, geometry, ledger, party, people, story
 from parkgrid.demo.ledger import PARK_TZ, DemoIssue, Staffing
 from parkgrid.models import table_of
 
@@ -178,6 +179,49 @@ def insert_issues(conn: Connection, issues: list[DemoIssue]) -> None:
     conn.execute(insert(table_of(models.Outcome)), outcomes)
 
 
+@dataclass(frozen=True)
+class Made:
+    """What the demo made before its story: areas, firms, cadres, liaisons, organisations."""
+
+    ids: dict[str, int]
+    enterprises: list[people.DemoEnterprise]
+    enterprise_ids: list[int]
+    cadre_ids: list[int]
+    staffing: Staffing
+    organisations: list[dict[str, Any]]
+
+    def zones(self) -> dict[int, list[int]]:
+        found: dict[int, list[int]] = {}
+        for firm, eid in zip(self.enterprises, self.enterprise_ids, strict=True):
+            zone = self.ids[firm.grid_code[: len(geometry.zone_code(""))]]
+            found.setdefault(zone, []).append(eid)
+        return found
+
+
+def insert_story(conn: Connection, made: Made, anchor: datetime,
+                 gains: tuple[list[drives.DemoEvent], list[drives.DemoEvent]]) -> None:  # fmt: skip
+    """Lines, projects, drives, activities and the party-building record (parkgrid.demo.story
+    and .drives), on a random stream of their own so the other demo figures stay put."""
+    rng, today, park = random.Random(SEED + 2), anchor.date(), made.ids[geometry.PARK_CODE]
+    leads = made.cadre_ids[:ZONE_LEADS]
+    story.insert_lines(conn, park, today)
+    story.insert_projects(conn, made.enterprise_ids[:3], today, leads[0])
+    branches = [o["enterprise_id"] for o in made.organisations if o["kind"] == "own_branch"]
+    story.insert_party_record(conn, branches[:6], today)
+    story.insert_standardisation(conn, made.enterprise_ids[10:18], today)
+    hires, salons = gains
+    drives.insert_recruitment(conn, park, hires)
+    for salon in salons:
+        drives.insert_activity(conn, park, salon, leads, "县金融办、合作银行")
+    for sweep in drives.sweeps(made.zones(), anchor, rng):
+        activity = drives.insert_activity(conn, park, sweep, leads, "园区管委会")
+        if sweep.kind == "safety_inspection":
+            drives.link_hazards(conn, activity, list(sweep.gains), sweep.held_on)
+    liaisons = {e: periods[-1][1] for e, periods in made.staffing.liaison_periods.items()}
+    planning = rng.sample(made.enterprise_ids, 24)
+    drives.insert_plans(conn, planning, today.replace(day=1), liaisons, rng)
+
+
 def already_loaded(conn: Connection, only_if_empty: bool) -> bool:
     park = table_of(models.Park)
     if only_if_empty and conn.execute(select(park.c.id).limit(1)).first():
@@ -197,9 +241,12 @@ def load(conn: Connection, anchor: datetime) -> str:
     visits = ledger.visits(enterprise_ids, staffing, anchor, rng)
     insert_visits(conn, visits)
     issues = ledger.issues(enterprise_ids, staffing, anchor, rng)
+    gains = drives.hiring_events(issues), drives.financing_salons(issues)
     insert_issues(conn, issues)
     organisations = party.organisations(enterprise_ids, anchor.date(), SEED + 1)
     conn.execute(insert(table_of(models.PartyOrganisation)), organisations)
+    made = Made(ids, enterprises, enterprise_ids, cadre_ids, staffing, organisations)
+    insert_story(conn, made, anchor, gains)
     return (
         f"demo park {geometry.PARK_CODE} loaded: {len(ids)} areas, {len(enterprises)} enterprises,"
         f" {len(cadre_ids)} cadres, {len(visits)} visits, {len(issues)} issues"

@@ -150,6 +150,10 @@ HEADERS: dict[str, tuple[str, str]] = {
     "party_organisation_share": ("党组织覆盖率", "party organisation share"),
     "with_policy_liaison": ("工作覆盖", "with a policy liaison"),
     "policy_liaison_share": ("工作覆盖率", "policy liaison share"),
+    "served_policy": ("宣讲服务", "served: policy"),
+    "served_liaison": ("联络服务", "served: liaison"),
+    "served_safety": ("安全服务", "served: safety"),
+    "served_support": ("帮扶服务", "served: support"),
     "zones": ("片区数", "zones"),
     "grids": ("网格数", "grids"),
 }

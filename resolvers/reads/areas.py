@@ -68,6 +68,11 @@ def simplified(boundary: str, tolerance_m: str) -> str:
     )
 
 
+def simplified_line(line: str, tolerance_m: str) -> str:
+    """A line simplified to a tolerance in metres, as `simplified` takes it."""
+    return f"ST_Multi(ST_SimplifyPreserveTopology({line}, {tolerance_m} / 111320.0))"
+
+
 HITS = """
 p AS (SELECT {point} AS geom),
 grid_hit AS (

@@ -12,7 +12,17 @@ from typing import Any
 
 from parkgrid.errors import ParkgridError
 from parkgrid.settings import ApiSettings, LedgerSettings
-from resolvers.reads import roots, types_areas, types_enterprise, types_ledger  # noqa: F401
+from resolvers.reads import (  # noqa: F401 (each module fills the field tables)
+    roots,
+    types_activities,
+    types_areas,
+    types_enterprise,
+    types_hiring,
+    types_infrastructure,
+    types_ledger,
+    types_party_record,
+    types_projects,
+)
 from resolvers.reads.compiler import Compiler
 from resolvers.reads.selection import Selection
 from resolvers.reads.sql import json_object

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from parkgrid.vocabulary import DUTIES, ISSUE_CATEGORIES
 from resolvers.records import ISSUE_COLUMNS, AreaKind, IssueRecord, record
-from resolvers.scope import OPEN_ISSUE, grids_under
+from resolvers.scope import ACTIVITY_START, EVENT_START, OPEN_ISSUE, grids_under
 
 
 def midnight(day: date, timezone: str) -> datetime:
@@ -286,15 +286,34 @@ class OutcomeFigures:
     hazards_rectified: int
 
 
-OUTCOMES = """
-    SELECT count(DISTINCT i.enterprise_id) FILTER (WHERE o.people_hired > 0)
+# What the scope's firms gained, wherever it was recorded (each branch joins the firms itself,
+# so only their rows are read and masked): outcomes of issues, hires at recruitment
+# events, loans agreed at service activities (each dated: an event from the start of its day)
+GAINS = f"""
+    , gains AS (
+        SELECT i.enterprise_id, o.recorded_at AS at, o.people_hired, o.loan_cny,
+               o.hazards_rectified
+        FROM outcome o JOIN issue i ON i.id = o.issue_id JOIN firms f ON f.id = i.enterprise_id
+        UNION ALL
+        SELECT h.enterprise_id, {EVENT_START.format(day="r.held_on", park="r.park_id")},
+               h.hires, 0, 0
+        FROM recruitment_hire h JOIN recruitment_event r ON r.id = h.event_id
+        JOIN firms f ON f.id = h.enterprise_id
+        UNION ALL
+        SELECT x.enterprise_id, {ACTIVITY_START}, 0, x.loan_cny, 0
+        FROM activity_enterprise x JOIN service_activity a ON a.id = x.activity_id
+        JOIN firms f ON f.id = x.enterprise_id
+    )"""
+
+OUTCOMES = f"""{GAINS}
+    SELECT count(DISTINCT g.enterprise_id) FILTER (WHERE g.people_hired > 0)
                AS recruited_enterprises,
-           coalesce(sum(o.people_hired), 0) AS people_hired,
-           count(DISTINCT i.enterprise_id) FILTER (WHERE o.loan_cny > 0) AS financed_enterprises,
-           CAST(coalesce(sum(o.loan_cny), 0) AS float8) AS loan_cny,
-           coalesce(sum(o.hazards_rectified), 0) AS hazards_rectified
-    FROM outcome o JOIN issue i ON i.id = o.issue_id JOIN firms f ON f.id = i.enterprise_id
-    WHERE o.recorded_at >= :start AND o.recorded_at < :end
+           coalesce(sum(g.people_hired), 0) AS people_hired,
+           count(DISTINCT g.enterprise_id) FILTER (WHERE g.loan_cny > 0) AS financed_enterprises,
+           CAST(coalesce(sum(g.loan_cny), 0) AS float8) AS loan_cny,
+           coalesce(sum(g.hazards_rectified), 0) AS hazards_rectified
+    FROM gains g
+    WHERE g.at >= :start AND g.at < :end
 """
 
 

@@ -120,3 +120,15 @@ def cadres_at(c: Compiler, ids: list[int], distances: list[float | None], s: Sel
         " JOIN cadre k ON k.id = d.id"
     )
     return c.many(Listing("Cadre", source, (("n", "bigint"),)), s)
+
+
+def linked_issues(link: str, key: str) -> FieldSql:
+    """The issues a link table (`link`: issue_id and `key`, the row's id) ties to the row."""
+
+    def compiled(c: Compiler, t: str, s: Selection) -> str:
+        source = (
+            f"SELECT i.* FROM issue i JOIN {link} x ON x.issue_id = i.id WHERE x.{key} = {t}.id"
+        )
+        return c.many(Listing("Issue", source, BY_ID), s)
+
+    return compiled

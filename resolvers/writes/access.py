@@ -153,3 +153,31 @@ def acting_cadre(conn: Connection, who: Principal, given: int | None, uscc: str,
         raise refuse("only a lead of the enterprise's grid enters records for another cadre",
                      field)  # fmt: skip
     return given
+
+
+def park_works(who: Principal, field: str) -> None:
+    """The park's own records (its infrastructure, park-wide activities and recruitment
+    events): an administrator, or a zone lead (who leads part of the park)."""
+    require_writer(who)
+    if not (who.is_admin or who.zones):
+        raise refuse("only an administrator or a zone lead records the park's own works", field)
+
+
+def enterprises_served(conn: Connection, who: Principal, codes: list[str], field: str) -> None:
+    """Every enterprise named (a record of several at once): each one the caller serves."""
+    for code in codes:
+        enterprise_service(conn, who, code, field)
+
+
+def record_service(conn: Connection, who: Principal, table: str, record_id: int) -> None:
+    """A record of one enterprise (a construction project, a hiring plan; `table` is the
+    caller's constant): as the enterprise's visits and issues."""
+    require_writer(who)
+    query = (
+        f"SELECT e.id, e.grid_id FROM {table} t JOIN enterprise e ON e.id = t.enterprise_id"
+        " WHERE t.id = :key"
+    )
+    found = conn.execute(text(query), {"key": record_id}).first()
+    if found and not serves(who, found.id, found.grid_id):
+        raise refuse(f"{table.replace('_', ' ')} {record_id} is not of an enterprise you serve",
+                     "id")  # fmt: skip

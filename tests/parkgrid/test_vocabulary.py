@@ -28,6 +28,16 @@ CHECKED = {
     ("visit", "duties"): v.DUTIES,
     ("party_organisation", "kind"): v.PARTY_KINDS,
     ("api_token", "role"): v.TOKEN_ROLES,
+    ("infrastructure_line", "kind"): v.LINE_KINDS,
+    ("infrastructure_line", "status"): v.LINE_STATUSES,
+    ("construction_project", "stage"): v.PROJECT_STAGES,
+    ("service_activity", "kind"): v.ACTIVITY_KINDS,
+    ("service_activity", "duty"): v.DUTIES,
+    ("recruitment_event", "kind"): v.RECRUITMENT_KINDS,
+    ("party_meeting", "kind"): v.PARTY_MEETING_KINDS,
+    ("party_pipeline", "stage"): v.PIPELINE_STAGES,
+    ("party_honour", "kind"): v.PARTY_HONOURS,
+    ("safety_standardisation", "level"): v.STANDARDISATION_LEVELS,
 }
 
 CHECKS = """

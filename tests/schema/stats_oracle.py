@@ -9,7 +9,7 @@ import calendar
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +33,17 @@ ISSUE_ROWS = """SELECT id, enterprise_id, category, status, due_date, reported_a
     FROM issue"""
 OUTCOME_ROWS = """SELECT i.enterprise_id, o.recorded_at, o.people_hired, o.loan_cny,
     o.hazards_rectified FROM outcome o JOIN issue i ON i.id = o.issue_id"""
+GAINS = """(SELECT i.enterprise_id, o.people_hired, o.loan_cny, o.hazards_rectified
+    FROM outcome o JOIN issue i ON i.id = o.issue_id
+    UNION ALL SELECT h.enterprise_id, h.hires, 0, 0 FROM recruitment_hire h
+    UNION ALL SELECT x.enterprise_id, 0, x.loan_cny, 0 FROM activity_enterprise x)"""
+"""Every gain an enterprise made (outcomes, hires at events, loans at activities), undated:
+for the access tests, whose period covers everything."""
+# gains recorded at dated events: hires at recruitment events, loans at service activities
+EVENT_GAIN_ROWS = """SELECT h.enterprise_id, r.held_on, h.hires, 0::numeric, 0
+    FROM recruitment_hire h JOIN recruitment_event r ON r.id = h.event_id
+    UNION ALL SELECT x.enterprise_id, a.held_on, 0, x.loan_cny, 0
+    FROM activity_enterprise x JOIN service_activity a ON a.id = x.activity_id"""
 
 
 def local_day(at: datetime) -> date:
@@ -112,6 +123,10 @@ def read_tables(url: str) -> Tables:
     ]
     tables.issues = [IssueRow(*row) for row in read_rows(url, ISSUE_ROWS)]
     tables.outcomes = [tuple(row) for row in read_rows(url, OUTCOME_ROWS)]
+    tables.outcomes += [  # an event's day counts from its midnight in the park's time zone
+        (eid, datetime.combine(day, time(), PARK_TZ), hires, loan, hazards)
+        for eid, day, hires, loan, hazards in read_rows(url, EVENT_GAIN_ROWS)
+    ]
     return tables
 
 

@@ -12,6 +12,7 @@ import pytest
 from parkgrid.settings import ApiSettings
 from tests.conftest import Databases
 from tests.schema.access_subjects import CURRENT, WIDE, Park, open_park, parse
+from tests.schema.stats_oracle import GAINS
 
 # V: visible, equal to SQL on the base tables; N: the field is null (in a list: every item's);
 # E: none at all (null object, empty list, count 0); F: refused with FORBIDDEN.
@@ -245,7 +246,7 @@ def outcome_amounts(p: Park, role: str, scope: str) -> tuple[Any, Expected]:
     truth = p.sql.rows("""
         SELECT coalesce(sum(o.people_hired), 0) AS "peopleHired", CAST(coalesce(sum(o.loan_cny), 0) AS float8) AS "loanCny",
                coalesce(sum(o.hazards_rectified), 0) AS "hazardsRectified"
-        FROM outcome o JOIN issue i ON i.id = o.issue_id JOIN enterprise e ON e.id = i.enterprise_id
+        FROM """ + GAINS + """ o JOIN enterprise e ON e.id = o.enterprise_id
         WHERE e.grid_id = :g""", g=grid.id)[0]  # fmt: skip
     assert truth.peopleHired and truth.loanCny
     return found, {"V": dict(truth._mapping), "N": {"peopleHired": 0, "loanCny": 0.0, "hazardsRectified": 0}}  # fmt: skip

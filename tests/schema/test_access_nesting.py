@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import Databases
 from tests.schema.access_subjects import CURRENT, ROLES, WIDE, Park, open_park, post, walk
+from tests.schema.stats_oracle import GAINS
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +132,9 @@ def test_park_outcome_sums_add_only_readable_amounts(park: Park, role: str) -> N
                   coalesce(sum(o.hazards_rectified), 0) AS "hazardsRectified",
                   count(DISTINCT e.id) FILTER (WHERE o.loan_cny > 0) AS "financedEnterprises",
                   count(DISTINCT e.id) FILTER (WHERE o.people_hired > 0) AS "recruitedEnterprises"
-           FROM outcome o JOIN issue i ON i.id = o.issue_id JOIN enterprise e ON e.id = i.enterprise_id
+           FROM """
+        + GAINS
+        + """ o JOIN enterprise e ON e.id = o.enterprise_id
            WHERE e.grid_id = ANY(:g)""",
         g=list(park.read_grids(role)),
     )[0]

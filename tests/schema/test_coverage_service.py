@@ -97,7 +97,11 @@ def test_service_days_out_of_range(served: GraphQL, days: int) -> None:
 DEMO_PER_GRID = """
 SELECT g.code, count(e.id) AS enterprises,
   count(*) FILTER (WHERE EXISTS (SELECT 1 FROM visit v WHERE v.enterprise_id = e.id
-      AND v.visited_at > now() - interval '30 days')) AS visited,
+      AND v.visited_at > now() - interval '30 days')
+    OR EXISTS (SELECT 1 FROM activity_enterprise x JOIN service_activity a
+      ON a.id = x.activity_id WHERE x.enterprise_id = e.id  -- reached by an activity
+      AND (a.held_on::timestamp AT TIME ZONE 'Asia/Shanghai') > now() - interval '30 days'
+      AND (a.held_on::timestamp AT TIME ZONE 'Asia/Shanghai') <= now())) AS visited,
   count(*) FILTER (WHERE p.kind = 'own_branch') AS own_branch,
   count(*) FILTER (WHERE p.kind = 'joint_branch') AS joint_branch,
   count(*) FILTER (WHERE EXISTS (

@@ -186,6 +186,8 @@ def variants(type_: GraphQLInputType, name: str, coordinate: str) -> list[Varian
         out += [Variant("empty-list", []), Variant("null-item", [None]),
                 Variant("huge-list", good * 10_000 if isinstance(good, list) else [good] * 10_000)]  # fmt: skip
         named = get_named_type(item)
+        if isinstance(named, GraphQLInputObjectType):  # its fields are cases of their own
+            return [*out, Variant("item-empty-object", [{}]), Variant("item-wrong-string", ["x"])]
         assert isinstance(named, GraphQLScalarType | GraphQLEnumType)
         return out + [item_variant(v, good) for v in scalar_variants(named, name)]
     assert isinstance(nullable, GraphQLScalarType | GraphQLEnumType)

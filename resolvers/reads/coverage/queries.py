@@ -19,7 +19,8 @@ spatial index (a park has thousands of grids)."""
 from __future__ import annotations
 
 from geo import sql as geosql
-from resolvers.scope import CURRENT, OPEN_ISSUE
+from parkgrid.vocabulary import DUTIES
+from resolvers.scope import CURRENT, OPEN_ISSUE, served
 
 HAS_LIAISON = f"""EXISTS (SELECT 1 FROM assignment a WHERE a.enterprise_id = e.id
     AND a.role = 'liaison' AND {CURRENT})"""
@@ -30,8 +31,12 @@ POLICY_LIAISON = f"""EXISTS (SELECT 1 FROM assignment a JOIN visit v
     WHERE a.enterprise_id = e.id AND a.role = 'liaison' AND {CURRENT}
         AND 'policy' = ANY (v.duties) AND v.visited_at >= a.valid_from AND v.visited_at <= :at)"""
 
-VISITED = """EXISTS (SELECT 1 FROM visit v WHERE v.enterprise_id = e.id
-    AND v.visited_at > :since AND v.visited_at <= :at)"""
+# served in the window: visited, or reached by a park-wide activity (the one rule, per duty too)
+VISITED = served("e.id", ":since", ":at")
+SERVED_IN = ", ".join(
+    served("e.id", ":since", ":at", f"'{duty}'") + f" AS served_{duty}" for duty in DUTIES
+)
+SERVED_SUMS = ", ".join(f"count(*) FILTER (WHERE f.served_{d}) AS served_{d}" for d in DUTIES)
 
 OVERDUE_HAZARD = f"{OPEN_ISSUE} AND i.category = 'safety_hazard' AND i.due_date < :today"
 
@@ -76,11 +81,12 @@ SCOPE = f"""{AREA_SCOPE}, flags AS (
         (SELECT count(*) FROM issue i WHERE i.enterprise_id = e.id AND {OVERDUE_HAZARD})
             AS overdue_hazards,
         coalesce(p.kind, 'none') AS party_kind,
-        {POLICY_LIAISON} AS with_policy_liaison
+        {POLICY_LIAISON} AS with_policy_liaison,
+        {SERVED_IN}
     FROM firms e LEFT JOIN party_organisation p ON p.enterprise_id = e.id
 )"""
 
-SUMS = """count(f.id) AS enterprises,
+SUMS = f"""count(f.id) AS enterprises,
     count(*) FILTER (WHERE f.without_liaison) AS without_liaison,
     count(*) FILTER (WHERE f.on_boundary) AS on_boundary,
     coalesce(sum(f.open_issues), 0) AS open_issues,
@@ -88,7 +94,8 @@ SUMS = """count(f.id) AS enterprises,
     coalesce(sum(f.overdue_hazards), 0) AS overdue_hazards,
     count(*) FILTER (WHERE f.party_kind = 'own_branch') AS own_branch,
     count(*) FILTER (WHERE f.party_kind = 'joint_branch') AS joint_branch,
-    count(*) FILTER (WHERE f.with_policy_liaison) AS with_policy_liaison"""
+    count(*) FILTER (WHERE f.with_policy_liaison) AS with_policy_liaison,
+    {SERVED_SUMS}"""
 
 LOCATION = "ST_AsGeoJSON(e.location, :precision)::json"
 

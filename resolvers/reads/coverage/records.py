@@ -116,6 +116,10 @@ class Counts:
     own_branch: int
     joint_branch: int
     with_policy_liaison: int
+    served_policy: int
+    served_liaison: int
+    served_safety: int
+    served_support: int
 
     @property
     def with_party_organisation(self) -> int:

@@ -24,6 +24,9 @@ class LiveClient:
     def __init__(self, socket: ClientConnection) -> None:
         self.socket = socket
         self.pings = 0
+        self.held: dict[str, list[dict[str, Any]]] = {}
+        """Messages of other subscriptions met while waiting for one: subscriptions are
+        ordered each in itself, not with each other."""
 
     def send(self, message: dict[str, Any]) -> None:
         self.socket.send(json.dumps(message))
@@ -50,7 +53,11 @@ class LiveClient:
         found: list[dict[str, Any]] = []
         deadline = time.monotonic() + timeout
         while len(found) < count:
-            message = self.receive(max(deadline - time.monotonic(), 0.01))
+            held = self.held.get(id)
+            message = held.pop(0) if held else self.receive(max(deadline - time.monotonic(), 0.01))
+            if message.get("id") != id and message["type"] == "next":
+                self.held.setdefault(str(message.get("id")), []).append(message)
+                continue
             assert message.get("id") == id, message
             assert message["type"] == "next", message
             assert "errors" not in message["payload"], message["payload"]
@@ -58,7 +65,8 @@ class LiveClient:
         return found
 
     def quiet(self, seconds: float = 1.0) -> None:
-        """Nothing arrives for `seconds` (pings aside)."""
+        """Nothing arrives for `seconds` (pings aside), and nothing is held."""
+        assert not any(self.held.values()), self.held
         try:
             message = self.receive(seconds)
         except TimeoutError:

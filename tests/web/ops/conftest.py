@@ -4,6 +4,7 @@ pg_stat_statements (which needs the cluster started with it) are theirs to read.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -75,14 +76,16 @@ def ops_service(throwaway: ThrowawayCluster) -> Iterator[Service]:  # noqa: F811
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ALTER DATABASE parkgrid SET log_min_duration_statement = 0"))
     engine.dispose()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TMPDIR", str(throwaway.settings.data_dir))
-        patch.setenv("PARKGRID_RATE_LIMITS", json.dumps(RATE_LIMITS))
-        patch.setenv("PARKGRID_RATE_WINDOW_S", str(WINDOW_S))
-        patch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
-        with server(throwaway.url, WORKERS) as (port, _):
-            log = throwaway.settings.data_dir / f"parkgrid-bench-{port}.log"
-            yield Service(port, log, throwaway.url, throwaway, tokens)
+    with contextlib.ExitStack() as stack:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("TMPDIR", str(throwaway.settings.data_dir))
+            patch.setenv("PARKGRID_RATE_LIMITS", json.dumps(RATE_LIMITS))
+            patch.setenv("PARKGRID_RATE_WINDOW_S", str(WINDOW_S))
+            patch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+            port, _ = stack.enter_context(server(throwaway.url, WORKERS))
+        # the server keeps its environment; the session's other apps must not see the limits
+        log = throwaway.settings.data_dir / f"parkgrid-bench-{port}.log"
+        yield Service(port, log, throwaway.url, throwaway, tokens)
 
 
 def token_id(url: str, secret: str) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from shapely.geometry import box
+from shapely import wkb
+from shapely.geometry import Polygon, box
 from sqlalchemy import Connection, text
 
 from geo.shape import as_multipolygon, to_ewkt
@@ -18,6 +19,14 @@ X0, Y0, D = 112.90, 28.70, 0.01
 def cell(col: int, row: int = 0) -> str:
     left, bottom = X0 + col * D, Y0 + row * D
     return to_ewkt(as_multipolygon(box(left, bottom, left + D, bottom + D)))
+
+
+def ell(col: int, row: int = 0) -> str:
+    """The cell without its north-east quarter: an L with the same bounding box."""
+    left, bottom = X0 + col * D, Y0 + row * D
+    corners = [(left, bottom), (left + D, bottom), (left + D, bottom + D / 2),
+               (left + D / 2, bottom + D / 2), (left + D / 2, bottom + D), (left, bottom + D)]  # fmt: skip
+    return to_ewkt(as_multipolygon(Polygon(corners)))
 
 
 def code(n: int) -> str:
@@ -58,6 +67,26 @@ def grid_code_of(conn: Connection, enterprise_id: int) -> str | None:
         "SELECT g.code FROM enterprise e LEFT JOIN grid g ON g.id = e.grid_id WHERE e.id = :id"
     )
     return conn.execute(statement, {"id": enterprise_id}).scalar_one()
+
+
+def expected_grids(conn: Connection) -> dict[int, str | None]:
+    """Each enterprise's grid by the rule computed with Shapely: the lowest code among the
+    grids covering its point, none if no grid covers it."""
+    grids = [
+        (row.code, wkb.loads(bytes(row.shape)))
+        for row in conn.execute(text("SELECT code, ST_AsBinary(boundary) AS shape FROM grid"))
+    ]
+    points = conn.execute(text("SELECT id, ST_AsBinary(location) AS point FROM enterprise"))
+    expected: dict[int, str | None] = {}
+    for row in points:
+        point = wkb.loads(bytes(row.point))
+        expected[row.id] = min((code for code, shape in grids if shape.covers(point)), default=None)
+    return expected
+
+
+def stored_grids(conn: Connection) -> dict[int, str | None]:
+    statement = text("SELECT e.id, g.code FROM enterprise e LEFT JOIN grid g ON g.id = e.grid_id")
+    return {row.id: row.code for row in conn.execute(statement)}
 
 
 @pytest.fixture

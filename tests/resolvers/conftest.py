@@ -89,15 +89,20 @@ def stored_grids(conn: Connection) -> dict[int, str | None]:
     return {row.id: row.code for row in conn.execute(statement)}
 
 
+def add_two_grids(conn: Connection) -> None:
+    """Park P, zone Z, grids G-B (west, x in [0, 1]) and G-A (east, x in [1, 2])."""
+    park = add_area(conn, "park", "P", cell(0))
+    zone = add_area(conn, "zone", "Z", cell(0), park)
+    add_area(conn, "grid", "G-B", cell(0), zone)
+    add_area(conn, "grid", "G-A", cell(1), zone)
+
+
 @pytest.fixture
 def two_grids(empty_url: str, engine_for) -> Iterator[Connection]:
     """A connection (autocommit off, committed per test step) to a park with grids
     G-B (west, x in [0, 1]) and G-A (east, x in [1, 2]); "G-A" < "G-B"."""
     engine = engine_for(empty_url)
     with engine.connect() as conn:
-        park = add_area(conn, "park", "P", cell(0))
-        zone = add_area(conn, "zone", "Z", cell(0), park)
-        add_area(conn, "grid", "G-B", cell(0), zone)
-        add_area(conn, "grid", "G-A", cell(1), zone)
+        add_two_grids(conn)
         conn.commit()
         yield conn

@@ -15,6 +15,7 @@ from tests.resolvers.conftest import (
     D,
     add_area,
     add_enterprise,
+    add_two_grids,
     cell,
     ell,
     expected_grids,
@@ -206,10 +207,7 @@ def test_a_grid_write_that_keeps_its_shape_re_derives_nothing(
 
 def reshape_into_an_ell(conn: Connection) -> int:
     """Two grids, an enterprise in G-A's north-east corner, then G-A cut to an L."""
-    park = add_area(conn, "park", "P", cell(0))
-    zone = add_area(conn, "zone", "Z", cell(0), park)
-    add_area(conn, "grid", "G-B", cell(0), zone)
-    add_area(conn, "grid", "G-A", cell(1), zone)
+    add_two_grids(conn)
     corner = add_enterprise(conn, 1, X0 + 1.75 * D, Y0 + 0.75 * D)
     add_enterprise(conn, 2, X0 + 1.25 * D, Y0 + 0.25 * D)
     conn.execute(text("UPDATE grid SET boundary = ST_GeomFromEWKT(:b) WHERE code = 'G-A'"),

@@ -25,6 +25,11 @@ move committed in between is counted where it went). What cannot be put in one o
 enterprise moved by an UPDATE of its own row, which locks it before its trigger reaches the
 grids) is retried by the service's write path when PostgreSQL breaks the deadlock.
 
+The day the last check for overdue issues covered (`overdue_check`, one row): at each park
+midnight the service announces the issues that became overdue since, and every worker and
+instance takes the row's lock to agree on who does it. It is the service's bookkeeping, not
+park data, so it is not behind the scoped views.
+
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-01 09:30:00
@@ -49,6 +54,14 @@ SHAPE_TEST = "n.boundary IS DISTINCT FROM o.boundary"
 GRIDS_OF_TOUCHED = (
     "grid_ids := ARRAY(SELECT grid_id FROM public.enterprise WHERE id = ANY (touched));"
 )
+
+OVERDUE_CHECK = [
+    """CREATE TABLE public.overdue_check (
+        single boolean PRIMARY KEY DEFAULT true CHECK (single),
+        day date
+    )""",
+    "INSERT INTO public.overdue_check DEFAULT VALUES",
+]
 
 REDERIVE = """
 UPDATE enterprise SET grid_id = parkgrid_grid_for_point(location)
@@ -101,8 +114,11 @@ def upgrade() -> None:
     op.execute(grid_membership(SHAPE_TEST))
     op.execute(REDERIVE)
     op.execute(issue_stamps_grids_first())
+    for statement in OVERDUE_CHECK:
+        op.execute(statement)
 
 
 def downgrade() -> None:
+    op.execute("DROP TABLE public.overdue_check")
     op.execute(replacing(earlier("0006_tile_stamps").ISSUES))
     op.execute(grid_membership(BOX_TEST))

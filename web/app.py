@@ -281,7 +281,7 @@ def create_app(
         await app.state.db.start()  # checks the replicas, and keeps checking them
         app.state.changes = Changes(app.state.db.listen_dsn)
         app.state.changes.start()  # listens in the background, and again after a restart
-        app.state.overdue = OverdueCheck(app.state.db, api_settings)
+        app.state.overdue = OverdueCheck(database_settings.resolved_url(), api_settings)
         if api_settings.overdue_check:
             app.state.overdue.start()  # at start and after each park midnight
         gc.freeze()  # what start-up built lives as long as the process: spare it full collections

@@ -3,21 +3,22 @@
 Every worker process of every instance runs it: at start (to catch up after the service was
 down over a midnight) and then just after each midnight of the park's calendar (the time
 zone of PARKGRID_API_TIMEZONE, the one that decides "overdue"). The database decides which
-one writes the events, so running it everywhere announces each day once. A check that fails
-(the primary is down, the database not yet migrated) is tried again after RETRY_S."""
+one writes the events, so running it everywhere announces each day once. It runs on a
+connection of its own (once a day), not one of the pool that answers requests. A check that
+fails (the primary is down, the database not yet migrated) is tried again after RETRY_S."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import anyio
 from sqlalchemy.exc import SQLAlchemyError
 
-from parkgrid.db import Database
-from parkgrid.errors import ParkgridError
+from parkgrid.db import one_off
 from parkgrid.settings import ApiSettings
 from resolvers.writes.overdue import announce_overdue
 from schema.context import park_today
@@ -45,19 +46,21 @@ def until_midnight(now: datetime, zone: str) -> float:
 class OverdueCheck:
     """`check(now)` once; `start()` the loop on the running event loop, `stop()` it."""
 
-    def __init__(
-        self, db: Database, api: ApiSettings, clock: Callable[[], datetime] = utc_now
-    ) -> None:
-        self.db, self.api, self.clock = db, api, clock
+    def __init__(self, url: str, api: ApiSettings, clock: Callable[[], datetime] = utc_now) -> None:
+        self.url, self.api, self.clock = url, api, clock
         self.task: asyncio.Task[None] | None = None
 
     async def check(self, now: datetime | None = None) -> list[int]:
         """The ids of the issues this check announced as overdue at `now` (the clock's now)."""
         today = park_today(self.api, now or self.clock())
-        announced = await self.db.write(announce_overdue, today)
+        announced = await anyio.to_thread.run_sync(self.announce, today)
         if announced:
             logger.info("announced %d issues overdue on %s", len(announced), today)
         return announced
+
+    def announce(self, today: date) -> list[int]:
+        with one_off(self.url) as conn:
+            return announce_overdue(conn, today)
 
     def start(self) -> None:
         if self.task is None:
@@ -74,7 +77,7 @@ class OverdueCheck:
             try:
                 await self.check()
                 pause = until_midnight(self.clock(), self.api.timezone) + AFTER_MIDNIGHT_S
-            except (ParkgridError, SQLAlchemyError) as error:  # down, or not yet migrated
+            except SQLAlchemyError as error:  # down, or not yet migrated
                 logger.warning("the overdue check failed (%s); trying again", error)
                 pause = RETRY_S
             await asyncio.sleep(pause)

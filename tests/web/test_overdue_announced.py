@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, text
 
-from parkgrid.db import Database
-from parkgrid.settings import ApiSettings, DatabaseSettings
+from parkgrid.settings import ApiSettings
 from schema.context import park_today
 from tests.conftest import Databases
 from tests.web.browser import served
@@ -49,16 +48,9 @@ def at(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
 
 
 def checked(url: str, now: datetime) -> list[int]:
-    """One check at `now`, as another instance would run it (its own pools)."""
+    """One check at `now`, as another instance would run it."""
 
-    async def run() -> list[int]:
-        db = Database.from_settings(DatabaseSettings(url=url))
-        try:
-            return await OverdueCheck(db, ApiSettings()).check(now)
-        finally:
-            db.dispose()
-
-    return asyncio.run(run())
+    return asyncio.run(OverdueCheck(url, ApiSettings()).check(now))
 
 
 @pytest.fixture

@@ -96,9 +96,12 @@ def connect_query(database: DatabaseSettings) -> str:
 
 
 def bouncer_databases(targets: dict[str, int], database: str, query: str) -> str:
-    """One pooled database per server: `name = host=... port=... dbname=...`."""
+    """One pooled database per server: `name = host=... port=... dbname=...`; the name `*`
+    is PgBouncer's fallback, which serves any database a client names, by that name."""
     return "\n".join(
-        f"{name} = host=127.0.0.1 port={port} dbname={database} connect_query='{query}'"
+        f"{name} = host=127.0.0.1 port={port}"
+        + ("" if name == "*" else f" dbname={database}")
+        + f" connect_query='{query}'"
         for name, port in targets.items()
     )
 

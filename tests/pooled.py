@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 from sqlalchemy.engine import make_url
 
 from parkgrid import pooler
@@ -76,3 +77,17 @@ def opener(open_database: Callable[..., Any], port: int) -> Callable[..., Any]:
         return open_database(settings.model_copy(update={"url": through(direct, port)}), behind)
 
     return pooled
+
+
+def pooler_stats(port: int) -> dict[str, int]:
+    """Transactions per pooled database, from PgBouncer's admin console."""
+    conn = psycopg2.connect(host="127.0.0.1", port=port, dbname="pgbouncer", user="parkgrid")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW STATS")
+            names = [column.name for column in cur.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    finally:
+        conn.close()
+    return {row["database"]: int(row["total_xact_count"]) for row in rows}

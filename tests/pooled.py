@@ -30,6 +30,12 @@ PORT = "PARKGRID_TEST_POOLER_PORT"
 """Set by the session for the servers the tests start (tests.web.browser.served)."""
 
 
+LIMITS = {"default_pool_size": "4", "max_user_connections": "24", "server_idle_timeout": "5"}
+"""Every test makes databases of its own, and a pool each: few server connections per
+database, closed soon after use, and a bound on them all, so the pooler does not fill the
+server (shared with other runs) with idle connections to databases already done with."""
+
+
 def wanted() -> bool:
     return os.environ.get(WANTED, "").lower() not in ("", "0", "false", "no")
 
@@ -41,7 +47,7 @@ def bouncer(server_url: str) -> Iterator[int]:
     directory.chmod(0o755)  # PgBouncer runs as the server's user
     settings = ClusterSettings(data_dir=directory)
     server_port = make_url(server_url).port or 5432
-    port = pooler.start_pgbouncer(settings, {"*": server_port}, DatabaseSettings())
+    port = pooler.start_pgbouncer(settings, {"*": server_port}, DatabaseSettings(), LIMITS)
     try:
         yield port
     finally:

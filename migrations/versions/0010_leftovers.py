@@ -41,7 +41,10 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
+import sqlalchemy as sa
 from alembic import op
+
+from parkgrid.settings import ApiSettings
 
 revision = "0010"
 down_revision = "0009"
@@ -60,8 +63,13 @@ OVERDUE_CHECK = [
         single boolean PRIMARY KEY DEFAULT true CHECK (single),
         day date
     )""",
-    "INSERT INTO public.overdue_check DEFAULT VALUES",
 ]
+COVERED_TODAY = (
+    "INSERT INTO public.overdue_check (day) VALUES (CAST(now() AT TIME ZONE :tz AS date))"
+)
+"""The day covered starts as the park's today (PARKGRID_API_TIMEZONE, as the service reads it):
+the first check after the next midnight announces that day's change, and a service started
+today writes nothing."""
 
 REDERIVE = """
 UPDATE enterprise SET grid_id = parkgrid_grid_for_point(location)
@@ -116,6 +124,7 @@ def upgrade() -> None:
     op.execute(issue_stamps_grids_first())
     for statement in OVERDUE_CHECK:
         op.execute(statement)
+    op.execute(sa.text(COVERED_TODAY).bindparams(tz=ApiSettings().timezone))
 
 
 def downgrade() -> None:

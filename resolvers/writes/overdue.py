@@ -33,8 +33,9 @@ BECAME_OVERDUE = text(f"""
 
 def announce_overdue(conn: Connection, today: date) -> list[int]:
     """The issues announced as overdue for the park day `today` (none when that day or a
-    later one was covered already, and none at the first check: before it nothing was
-    known, and a subscriber reads the counts of the day when it starts)."""
+    later one was covered already; none either when no day is recorded, which is then
+    recorded: before it nothing was known, and a subscriber reads the day's counts when it
+    starts)."""
     last: date | None = conn.execute(COVERED).scalar()
     if last is not None and last >= today:
         return []

@@ -100,12 +100,13 @@ def databases() -> Iterator[Databases]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def behind_pooler(databases: Databases) -> Iterator[None]:
+def behind_pooler(request: pytest.FixtureRequest) -> Iterator[None]:
     """With PARKGRID_TEST_POOLER=1, every app the tests make reaches its database through
-    PgBouncer in transaction mode (tests.pooled)."""
+    PgBouncer in transaction mode (tests.pooled); otherwise nothing (no server is needed)."""
     if not pooled.wanted():
         yield
         return
+    databases: Databases = request.getfixturevalue("databases")
     with pooled.bouncer(databases.base_url) as port:
         patch = pytest.MonkeyPatch()
         patch.setenv(pooled.PORT, str(port))

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
-.PHONY: run test stop install db migrate seed serve lint format check bench vendor-maplibre \
+.PHONY: run test test-pooler stop install db migrate seed serve lint format check bench vendor-maplibre \
 	vendor-graphiql example vendor-graphql-ws
 
 run: seed
@@ -38,6 +38,12 @@ serve: install
 
 test: db
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The tests with every app behind PgBouncer in transaction mode (tests/pooled.py); by default
+# the groups that exercise the API's database paths, PYTEST_ARGS for others.
+POOLER_TESTS ?= tests/schema tests/resolvers tests/web/test_compiled.py tests/web/test_subscriptions.py
+test-pooler: db
+	PARKGRID_TEST_POOLER=1 $(BIN)/pytest $(or $(PYTEST_ARGS),$(POOLER_TESTS))
 
 stop:
 	@if [ -x $(BIN)/parkgrid ]; then $(BIN)/parkgrid stop; fi

@@ -2,24 +2,37 @@
 on a streaming replica, directly or through PgBouncer in transaction mode (nothing prepared).
 
     .venv/bin/python -m bench.scale --seconds 10 [--enterprises 100000]
+    .venv/bin/python -m bench.scale --prepare-rounds 6 --seconds 10 [--enterprises 20000]
 
 Everything runs in a throwaway topology of its own (a primary in a temporary directory on a
 free port, a synthetic province made by `parkgrid generate`, one replica by pg_basebackup),
 removed at the end; the shared cluster is never touched. Each instance is one `parkgrid
 serve` worker; two instances sit behind HAProxy. wrk sends the load from the same machine,
 so on a small machine the servers, PostgreSQL and wrk share the cores: the table says how
-the tiers share a machine, not how each would scale on machines of their own."""
+the tiers share a machine, not how each would scale on machines of their own.
+
+Rows measured one after the other on a shared machine compare the machine's moments as much
+as the settings (the two rows without PREPARE once disagreed by half), and the first rows ran
+while autovacuum was still analysing the province just generated. So the data is vacuumed and
+analysed before anything is measured, and `--prepare-rounds N` measures the one comparison
+that matters behind a pooler, PREPARE on and off, interleaved: N rounds of on then off (the
+order swapped every round), each its own server with its own warm-up, and the ratio of the
+two per round, whose median is the figure (the machine's drift moves both sides of a round
+alike)."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import shutil
+import statistics
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+
+import psycopg2
 
 from bench.load import Figures, run_wrk
 from bench.queries import core_queries
@@ -47,10 +60,21 @@ def environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def build(root: Path, plan: Plan) -> tuple[topology.Node, topology.Node]:
+def province(root: Path, plan: Plan) -> topology.Node:
+    """A primary with the synthetic province, vacuumed and analysed."""
     settings = ClusterSettings(data_dir=root / "primary", port=cluster.free_port())
     primary = topology.primary_node(settings)
     generate(primary.url, plan)
+    conn = psycopg2.connect(cluster.libpq_dsn(primary.url))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("VACUUM ANALYZE")
+    conn.close()
+    return primary
+
+
+def build(root: Path, plan: Plan) -> tuple[topology.Node, topology.Node]:
+    primary = province(root, plan)
     replica = topology.replica(primary, 1)
     deadline = time.monotonic() + 60
     while primary.query("SELECT count(*) FROM pg_stat_replication") != (1,):
@@ -94,15 +118,43 @@ def measure(
         return run_wrk(url, plan, query, args.seconds, args.connections)
 
 
+def prepare_cost(root: Path, plan: Plan, args: argparse.Namespace) -> None:
+    """Grid detail on one instance with PREPARE on and off, interleaved (see the module)."""
+    primary = province(root, plan)
+    sides = {"PREPARE": {"DATABASE_URL": primary.url, "DATABASE_REPLICA_URLS": ""}}
+    sides["no PREPARE"] = {**sides["PREPARE"], "PARKGRID_DB_PREPARE": "false"}
+    ratios: list[float] = []
+    try:
+        print("| round | PREPARE req/s | p50 ms | no PREPARE req/s | p50 ms | off/on |")
+        print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+        for n in range(1, args.prepare_rounds + 1):
+            order = list(sides) if n % 2 else list(reversed(sides))
+            found = {name: measure(primary.settings, plan, 1, sides[name], args) for name in order}
+            on, off = found["PREPARE"], found["no PREPARE"]
+            ratios.append(off.rps / on.rps)
+            print(f"| {n} | {on.rps:,.0f} | {on.p50_ms:.2f} | {off.rps:,.0f} | {off.p50_ms:.2f}"
+                  f" | {ratios[-1]:.2f} |", flush=True)  # fmt: skip
+        print(f"median off/on: {statistics.median(ratios):.2f}"
+              f" (range {min(ratios):.2f}-{max(ratios):.2f})")  # fmt: skip
+    finally:
+        primary.remove()
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument("--prepare-rounds", type=int, default=0,
+                        help="only PREPARE on against off, interleaved, this many rounds")  # fmt: skip
     args = parser.parse_args()
     plan = Plan(parks=1, zones=10, grids=1_000, enterprises=args.enterprises, seed=1)
     root = Path(tempfile.mkdtemp(prefix="parkgrid-bench-scale-"))
     root.chmod(0o755)
+    if args.prepare_rounds:
+        prepare_cost(root, plan, args)
+        return
     primary, replica = build(root, plan)
     try:
         bouncer = pooler.start_pgbouncer(

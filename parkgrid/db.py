@@ -38,6 +38,10 @@ SET_SCOPE = (
 WRITE_PATH = text("SET LOCAL search_path = public")
 
 
+WRITE_ATTEMPTS = 3
+"""A write PostgreSQL rolled back to break a deadlock runs again, up to this many times in
+all: the transaction it met has gone on once this one gave way, so a second run is enough
+unless others keep arriving."""
 CANCEL_EVERY_S = 0.1  # after the budget, until the work gives up
 CONNECT_TIMEOUT_S = 5  # an unreachable host answers Unavailable after this, not a hang
 
@@ -52,10 +56,41 @@ def trouble(error: BaseException) -> ParkgridError | None:
         return TimedOut("the request ran past the statement timeout and was cancelled")
     if isinstance(error, exc.TimeoutError):
         return Unavailable("every database connection is busy; try again shortly")
-    lost = isinstance(error, exc.DBAPIError) and error.connection_invalidated
-    if lost or isinstance(cause, psycopg2.OperationalError):
+    if rolled_back(error):
+        return Unavailable("the change kept meeting others made at the same moment; try again")
+    if dropped(error) or isinstance(cause, psycopg2.OperationalError):
         return Unavailable("the database is unavailable; try again shortly")
     return None
+
+
+def dropped(error: BaseException) -> bool:
+    """The server had dropped the connection (a restart drops every pooled one): the work
+    sent on it did nothing."""
+    return isinstance(error, exc.DBAPIError) and error.connection_invalidated
+
+
+def rolled_back(error: BaseException) -> bool:
+    """PostgreSQL rolled the transaction back so that it may be run again: it broke a
+    deadlock (40P01; some lock orders cannot be made one, such as a grid reshape, which locks
+    the grid and then its members, beside an enterprise moved by SQL, which locks itself and
+    then its grids) or found a serialization failure (40001). Nothing of the work was kept."""
+    cause = getattr(error, "orig", None) or error
+    return isinstance(
+        cause, (psycopg2.errors.DeadlockDetected, psycopg2.errors.SerializationFailure)
+    )
+
+
+def again(call: Callable[[], T], when: Callable[[BaseException], bool], attempts: int) -> T:
+    """`call()`, run again from its start while it fails with an error after which `when`
+    says that is safe, `attempts` times in all."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except exc.DBAPIError as error:
+            if attempt == attempts or not when(error):
+                raise
+            metrics.RERUNS.labels("rolled_back" if rolled_back(error) else "dropped").inc()
+    raise AssertionError("unreachable")
 
 
 def raise_trouble(error: BaseException) -> None:
@@ -152,20 +187,17 @@ class Database:
         scoped views as the caller; run again once if the server had dropped the connection
         (after a restart every pooled one is), since a read changes nothing."""
         call = partial(self._run, self._reading, work, *args, **kwargs)
-        try:
-            return await anyio.to_thread.run_sync(call, limiter=self.limiter)
-        except exc.DBAPIError as error:
-            if not error.connection_invalidated:
-                raise_trouble(error)
-                raise
-        return await self.answering(call)
+        return await self.answering(partial(again, call, dropped, 2))
 
     async def write(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Run `work(connection, ...)` in a transaction committed when it returns, on the
-        tables themselves (the work authorises itself); events name the caller's token."""
-        return await self.answering(partial(self._run, self._writing, work, *args, **kwargs))
+        tables themselves (the work authorises itself); events name the caller's token. Run
+        again from the start when PostgreSQL rolled it back to break a deadlock, so a caller
+        never sees one (the work is only database statements, so a second run is the same)."""
+        call = partial(self._run, self._writing, work, *args, **kwargs)
+        return await self.answering(partial(again, call, rolled_back, WRITE_ATTEMPTS))
 
     async def answering(self, call: Callable[[], T]) -> T:
         """`call` in a worker thread, its database trouble raised as the caller's error."""
@@ -184,17 +216,17 @@ class Database:
     def _begun(self) -> tuple[Connection, RootTransaction]:
         """A connection in a write transaction whose first statement went through: a pooled
         connection the server dropped is replaced once, before any of the work is sent."""
-        for attempt in range(2):
-            conn = self.engine.connect()
-            transaction = conn.begin()
-            try:
-                conn.execute(WRITE_PATH)
-                return conn, transaction
-            except exc.DBAPIError as error:
-                conn.close()
-                if attempt or not error.connection_invalidated:
-                    raise
-        raise AssertionError("unreachable")
+        return again(self._begin, dropped, 2)
+
+    def _begin(self) -> tuple[Connection, RootTransaction]:
+        conn = self.engine.connect()
+        transaction = conn.begin()
+        try:
+            conn.execute(WRITE_PATH)
+        except exc.DBAPIError:
+            conn.close()
+            raise
+        return conn, transaction
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:

@@ -36,6 +36,10 @@ POOL_WAITING = Gauge(
 STATEMENT_TIMEOUTS = Counter(
     "parkgrid_statement_timeouts", "Statements cancelled at the statement timeout"
 )
+RERUNS = Counter(
+    "parkgrid_database_reruns", "Database work run again: a read whose connection the server had"
+    " dropped, a write PostgreSQL rolled back to break a deadlock", ["reason"],
+)  # fmt: skip
 COMPILED_CACHE = Counter(
     "parkgrid_compiled_cache", "Compiled GraphQL documents found in (hit) or added to (miss)"
     " the cache of checked operations", ["result"],

@@ -39,8 +39,7 @@ auth_type = trust
 auth_file = {directory}/userlist.txt
 admin_users = {user}
 pool_mode = transaction
-default_pool_size = 20
-max_client_conn = 1000
+{limits}
 server_reset_query =
 ; (empty: DISCARD ALL would undo connect_query's settings)
 ignore_startup_parameters = extra_float_digits
@@ -96,25 +95,38 @@ def connect_query(database: DatabaseSettings) -> str:
 
 
 def bouncer_databases(targets: dict[str, int], database: str, query: str) -> str:
-    """One pooled database per server: `name = host=... port=... dbname=...`."""
+    """One pooled database per server: `name = host=... port=... dbname=...`; the name `*`
+    is PgBouncer's fallback, which serves any database a client names, by that name."""
     return "\n".join(
-        f"{name} = host=127.0.0.1 port={port} dbname={database} connect_query='{query}'"
+        f"{name} = host=127.0.0.1 port={port}"
+        + ("" if name == "*" else f" dbname={database}")
+        + f" connect_query='{query}'"
         for name, port in targets.items()
     )
 
 
+POOL_LIMITS = {"default_pool_size": "20", "max_client_conn": "1000"}
+
+
 def start_pgbouncer(
-    settings: ClusterSettings, targets: dict[str, int], database: DatabaseSettings
+    settings: ClusterSettings,
+    targets: dict[str, int],
+    database: DatabaseSettings,
+    limits: dict[str, str] | None = None,
 ) -> int:
-    """PgBouncer (as the server user when we are root) on a free port; returns the port."""
+    """PgBouncer (as the server user when we are root) on a free port; returns the port.
+    `limits` adds to or replaces POOL_LIMITS (PgBouncer's own setting names)."""  # fmt: skip
     ensure_tool(PGBOUNCER, "pgbouncer")
     directory = topology_dir(settings) / "pgbouncer"
     directory.mkdir(exist_ok=True)
     stop_pidfile(directory / "pgbouncer.pid")
     port = cluster.free_port()
     databases = bouncer_databases(targets, settings.database, connect_query(database))
+    pool = "\n".join(
+        f"{name} = {value}" for name, value in {**POOL_LIMITS, **(limits or {})}.items()
+    )
     ini = BOUNCER_INI.format(
-        databases=databases, port=port, directory=directory, user=settings.superuser
+        databases=databases, port=port, directory=directory, user=settings.superuser, limits=pool
     )
     (directory / "pgbouncer.ini").write_text(ini)
     (directory / "userlist.txt").write_text(f'"{settings.superuser}" ""\n')

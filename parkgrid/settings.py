@@ -174,6 +174,11 @@ class ApiSettings(BaseSettings):
     timezone: str = Field(
         default="Asia/Shanghai", description="Due dates and 'overdue' follow this time zone."
     )
+    overdue_check: bool = Field(
+        default=True,
+        description="Announce, just after each midnight of that time zone, the issues that"
+        " became overdue (off: this process leaves it to the others).",
+    )
     tile_cache_mb: float = Field(
         default=64, ge=0, description="Vector tiles kept per process (0: none)."
     )

@@ -1,8 +1,9 @@
 """areaCountsChanged: a grid's or zone's counts after the changes that move them, coalesced.
 
 A map shading grids by open issues needs the new counts, not every change: each change that
-can move a count (an issue reported or moving through its lifecycle, an enterprise registered
-or changing grid, a zone or grid reshaped) marks the areas it concerns, and each marked area
+can move a count (an issue reported, moving through its lifecycle or becoming overdue as the
+park's day turned, an enterprise registered or changing grid, a zone or grid reshaped) marks
+the areas it concerns, and each marked area
 is read and sent at most once per COALESCE_S: the first change at once, those that follow
 within the second together, when it is up. Each message carries the last event it counts.
 There is nothing to replay (a client that reconnects queries the counts); after the listener
@@ -22,7 +23,7 @@ from schema.live_stream import Areas, Ended, Kind, Stream, handled
 
 COALESCE_S = 1.0
 COUNTED = frozenset({
-    ("issue", "reported"), ("issue", "status_changed"),
+    ("issue", "reported"), ("issue", "status_changed"), ("issue", "overdue"),
     ("enterprise", "registered"), ("enterprise", "grid_changed"),
     ("grid", "upserted"), ("zone", "upserted"),
 })  # fmt: skip

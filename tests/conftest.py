@@ -14,10 +14,11 @@ from psycopg2 import sql
 from sqlalchemy import Engine, create_engine, text
 from starlette.testclient import TestClient
 
-from parkgrid import cluster, migrate
+from parkgrid import cluster, migrate, routing
 from parkgrid.auth.tokens import digest
 from parkgrid.demo import seed_demo
 from parkgrid.settings import ClusterSettings, DatabaseSettings, normalise_url
+from tests import pooled
 from web.app import create_app
 
 ADMIN_TOKEN = "pgt_test-admin"
@@ -96,6 +97,24 @@ def databases() -> Iterator[Databases]:
     dbs = Databases(server_url())
     yield dbs
     dbs.drop_all()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def behind_pooler(request: pytest.FixtureRequest) -> Iterator[None]:
+    """With PARKGRID_TEST_POOLER=1, every app the tests make reaches its database through
+    PgBouncer in transaction mode (tests.pooled); otherwise nothing (no server is needed)."""
+    if not pooled.wanted():
+        yield
+        return
+    databases: Databases = request.getfixturevalue("databases")
+    with pooled.bouncer(databases.base_url) as port:
+        patch = pytest.MonkeyPatch()
+        patch.setenv(pooled.PORT, str(port))
+        patch.setattr("web.app.open_database", pooled.opener(routing.open_database, port))
+        try:
+            yield
+        finally:
+            patch.undo()
 
 
 @pytest.fixture(scope="session")

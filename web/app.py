@@ -72,6 +72,7 @@ from web.middleware import (
     settle,
 )
 from web.observe import Observe, bookkeeping_for
+from web.overdue import OverdueCheck
 from web.positions import TrackPositions
 from web.ratelimit import RateLimit, RateLimits, check_graphql
 from web.routes.coverage import coverage_routes
@@ -280,10 +281,14 @@ def create_app(
         await app.state.db.start()  # checks the replicas, and keeps checking them
         app.state.changes = Changes(app.state.db.listen_dsn)
         app.state.changes.start()  # listens in the background, and again after a restart
+        app.state.overdue = OverdueCheck(database_settings.resolved_url(), api_settings)
+        if api_settings.overdue_check:
+            app.state.overdue.start()  # at start and after each park midnight
         gc.freeze()  # what start-up built lives as long as the process: spare it full collections
         try:
             yield
         finally:
+            await app.state.overdue.stop()
             await app.state.changes.stop()
             await app.state.db.stop()
             app.state.db.dispose()

@@ -5,18 +5,27 @@ only when the service says so; with no origins listed (the default) it says noth
 browsers keep other origins out. It sits outside authentication, so preflights are answered
 without a token and a 401 still carries the headers a page needs to read it. Bearer tokens
 travel in `Authorization`, which is allowed without credentials mode; credentials (cookies,
-HTTP auth) are allowed only with `PARKGRID_CORS_CREDENTIALS=true`."""
+HTTP auth) are allowed only with `PARKGRID_CORS_CREDENTIALS=true`.
+
+A page on another origin may read only the headers the answer names in
+Access-Control-Expose-Headers (besides a few safelisted ones), so the headers a client acts on
+are named: `Parkgrid-Position` (read-your-writes: echoed on the next request, which the
+preflight allows too), `X-Request-ID` (to quote in a report; a client may send its own) and
+`Retry-After` (of a 503 or 429)."""
 
 from __future__ import annotations
 
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from parkgrid.positions import HEADER as POSITION
 from parkgrid.settings import ServerSettings
+from web.observe import HEADER as REQUEST_ID
 from web.routes.links import app_path
 
 CROSS_ORIGIN_PATHS = ("/graphql", "/tiles", "/ogc")
-ALLOWED_HEADERS = ("Authorization", "Content-Type")
+ALLOWED_HEADERS = ("Authorization", "Content-Type", POSITION, REQUEST_ID)
+EXPOSED_HEADERS = (POSITION, REQUEST_ID, "Retry-After")
 
 
 def cross_origin_path(scope: Scope) -> bool:
@@ -37,6 +46,7 @@ class CrossOrigin:
                 allow_origins=settings.cors_origins,
                 allow_methods=("GET", "POST"),
                 allow_headers=ALLOWED_HEADERS,
+                expose_headers=EXPOSED_HEADERS,
                 allow_credentials=settings.cors_credentials,
             )
 

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from parkgrid.db import apply_scope
+from parkgrid.db import WRITE_PATH, apply_scope
 from parkgrid.importer.batches import ahead
 from parkgrid.importer.extent import strays_for
 from parkgrid.importer.features import read_all
@@ -106,6 +106,7 @@ def run(
     the caller's transaction settings (parkgrid.db.apply_scope), which the event log reads
     to name who caused a change."""
     with engine.connect() as conn, conn.begin() as transaction:
+        conn.execute(WRITE_PATH)  # the tables, also where the session's path names the views first
         apply_scope(conn, scope or {})
         conn.execute(PLANNING)
         known = bool(conn.execute(SRID_KNOWN, {"srid": opened.srid}).scalar_one())

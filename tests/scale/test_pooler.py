@@ -14,6 +14,7 @@ from parkgrid import pooler
 from parkgrid.settings import DatabaseSettings
 from tests.faults.conftest import wait_for
 from tests.faults.test_durability import REPORT, payload
+from tests.pooled import pooler_stats
 from tests.scale.conftest import TOKENS, Instances, Replicated, all_in_rotation, instances
 from tests.scale.test_routing import Pairs, grid_codes, grid_detail, grid_enterprises, ok
 from web.cli_cluster import instance_env
@@ -50,20 +51,6 @@ def pooled(topology_up: Replicated, bouncer: int) -> Iterator[Instances]:
         with instances(env["DATABASE_URL"], urls, topology_up.root) as running:
             assert wait_for(lambda: all_in_rotation(running, 2), 20), running.log_tail()
             yield running
-
-
-def pooler_stats(port: int) -> dict[str, int]:
-    """Transactions per pooled database, from PgBouncer's admin console."""
-    conn = psycopg2.connect(host="127.0.0.1", port=port, dbname="pgbouncer", user="parkgrid")
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SHOW STATS")
-            names = [column.name for column in cur.description]
-            rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-    finally:
-        conn.close()
-    return {row["database"]: int(row["total_xact_count"]) for row in rows}
 
 
 def test_the_pooler_sets_the_session(topology_up: Replicated, bouncer: int) -> None:

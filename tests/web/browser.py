@@ -26,6 +26,7 @@ from playwright.sync_api import Request as BrowserRequest
 
 from parkgrid import cluster
 from parkgrid.settings import PROJECT_ROOT
+from tests import pooled
 from tests.helpers import apt_install
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -101,7 +102,7 @@ def served(database_url: str, port: int | None = None) -> Iterator[str]:
     port = port or cluster.free_port()
     command = [sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory",
                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
-    env = {**os.environ, "DATABASE_URL": database_url}
+    env = {**os.environ, **pooled.server_env(database_url)}
     server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
     try:
         wait_ready(f"http://127.0.0.1:{port}", server)

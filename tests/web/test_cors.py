@@ -105,3 +105,36 @@ def test_origins_must_be_exact(env: Any) -> None:
             ServerSettings()
     env.setenv("PARKGRID_CORS_ORIGINS", '["HTTPS://Map.Example"]')
     assert ServerSettings().cors_origins == [ALLOWED]
+
+
+def listed(value: str | None) -> set[str]:
+    return {name.strip().lower() for name in (value or "").split(",") if name.strip()}
+
+
+def test_pages_on_other_origins_can_read_and_send_the_headers_clients_act_on(
+    env: Any, demo_url: str
+) -> None:
+    """Browsers hide every response header but a safelisted few from a page on another origin
+    unless Access-Control-Expose-Headers names it: read-your-writes needs Parkgrid-Position
+    read and echoed back, a report quotes X-Request-ID, a retry waits Retry-After."""
+    env.setenv("PARKGRID_CORS_ORIGINS", ALLOWED)
+    with client_for(demo_url) as client:
+        asked = "authorization, content-type, parkgrid-position, x-request-id"
+        answer = client.options("/graphql", headers={
+            "Origin": ALLOWED, "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": asked,
+        })  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        assert listed(asked) <= listed(answer.headers["access-control-allow-headers"])
+        query = client.post(
+            "/graphql",
+            json={"query": "{ parks { totalCount } }"},
+            headers={"Origin": ALLOWED, "X-Request-ID": "page-1"},
+        )
+        assert query.headers["x-request-id"] == "page-1"
+        exposed = listed(query.headers.get("access-control-expose-headers"))
+        assert {"parkgrid-position", "x-request-id", "retry-after"} <= exposed
+        other = client.post(
+            "/graphql", json={"query": "{ parks { totalCount } }"}, headers={"Origin": OTHER}
+        )
+        assert "access-control-allow-origin" not in other.headers  # so it reads nothing

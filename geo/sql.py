@@ -9,8 +9,12 @@ MAX_PRECISION = 15
 
 def geojson(column: str, precision: str = ":precision") -> str:
     """RFC 7946 GeoJSON of a column, exterior rings counter-clockwise, as json (`precision`:
-    the SQL of the number of decimals)."""
-    return f"ST_AsGeoJSON(ST_ForcePolygonCCW({column}), {precision})::json"
+    the SQL of the number of decimals). Not ST_ForcePolygonCCW: PostGIS 3.3 builds it as
+    ST_Reverse(ST_ForcePolygonCW(g)), which reverses every line (a pipe would flow the other
+    way). Reversing first and last leaves lines and points as they are and turns polygons
+    the same way (exterior counter-clockwise, holes clockwise), on any PostGIS version."""
+    ccw = f"ST_Reverse(ST_ForcePolygonCW(ST_Reverse({column})))"
+    return f"ST_AsGeoJSON({ccw}, {precision})::json"
 
 
 def area_sqm(column: str) -> str:

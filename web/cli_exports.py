@@ -72,6 +72,7 @@ def chosen_export(args: argparse.Namespace, clock: Clock) -> Export[Any]:
     from resolvers.exports import given
     from resolvers.exports.coverage import coverage_export
     from resolvers.exports.ledger import ledger_export
+    from resolvers.exports.notice import notice_export
     from resolvers.exports.stats import stats_export
     from resolvers.exports.vector import register_export, zipped
 
@@ -83,6 +84,9 @@ def chosen_export(args: argparse.Namespace, clock: Clock) -> Export[Any]:
     if args.what == "coverage":
         return coverage_export(given.coverage_options(args.park_code, options, clock))
     suffix = Path(args.file).suffix.lower()
+    if args.what == "recruitment":
+        chosen_format = SUFFIXES.get(suffix, suffix.lstrip("."))
+        return notice_export(given.notice_options(options, chosen_format, clock))
     format_name = args.format or SUFFIXES.get(suffix, suffix.lstrip("."))
     chosen, format_, target = given.register_options(options, format_name, clock.now)
     if zipped(format_, len(chosen.layers)) != (suffix == ".zip"):
@@ -157,9 +161,16 @@ def add_exports(commands: Commands) -> None:
         "--format", help="gpkg, shp, geojson, kml, csv or xlsx (default: FILE's suffix)"
     )
     add_area(register, "park")
-    register.add_argument("--layer", action="append", help="parks, zones, grids, enterprises")
+    register.add_argument(
+        "--layer", action="append", help="parks, zones, grids, enterprises, lines"
+    )
     register.add_argument("--crs", help="EPSG:4490, EPSG:4547, gcj02, bd09 (default EPSG:4326)")
     add_common(register, lang=False)
+    notice = subcommand(exports, "recruitment", "a month's recruitment notice as XLSX or CSV")
+    notice.add_argument("file", help="FILE.xlsx or FILE.csv")
+    notice.add_argument("--month", required=True, help="the month, YYYY-MM")
+    add_area(notice, "park")
+    add_common(notice)
     coverage = subcommand(exports, "coverage", "the coverage report's lists as XLSX")
     coverage.add_argument("park_code", metavar="park")
     coverage.add_argument("file")

@@ -13,6 +13,8 @@ from resolvers.exports.base import Clock
 from resolvers.exports.coverage import CoverageOptions
 from resolvers.exports.crs import Target, checked_target
 from resolvers.exports.ledger import LedgerOptions
+from resolvers.exports.notice import FORMATS as NOTICE_FORMATS
+from resolvers.exports.notice import NoticeOptions
 from resolvers.exports.options import (
     checked_categories,
     checked_date,
@@ -36,7 +38,9 @@ LEDGER = ("park", "zone", "grid", "status", "category", "overdue", "from", "to",
 STATS = ("park", "zone", "grid", "from", "to", "month", "lang")
 REGISTER = ("park", "layer", "crs")
 COVERAGE = ("zone", "minGapSqM", "maxPerLiaison", "minPerLiaison", "serviceDays", "lang")
-OPTIONS = {"ledger": LEDGER, "stats": STATS, "register": REGISTER, "coverage": COVERAGE}
+NOTICE = ("month", "park", "lang")
+OPTIONS = {"ledger": LEDGER, "stats": STATS, "register": REGISTER, "coverage": COVERAGE,
+           "recruitment": NOTICE}  # fmt: skip
 
 
 def checked_names(given: Given, export: str) -> None:
@@ -95,6 +99,19 @@ def register_options(
     target = checked_target(one(given, "crs"))
     options = RegisterOptions(one(given, "park"), checked_layers(given.get("layer")), at)
     return options, format_, target
+
+
+def notice_options(given: Given, format_name: str, clock: Clock) -> NoticeOptions:
+    """The `recruitmentNotice` query's arguments: a month (YYYY-MM, required) and a park."""
+    checked_names(given, "recruitment")
+    chosen = format_name.strip().lower()
+    if chosen not in NOTICE_FORMATS:
+        raise InvalidInput(f"must be one of {', '.join(NOTICE_FORMATS)}", field="format")
+    month = checked_month(one(given, "month"))
+    if month is None:
+        raise InvalidInput("give the notice's month, YYYY-MM", field="month")
+    lang = checked_language(one(given, "lang"))
+    return NoticeOptions(month[0], one(given, "park"), chosen, clock, lang)
 
 
 T = TypeVar("T")

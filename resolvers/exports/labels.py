@@ -156,6 +156,13 @@ HEADERS: dict[str, tuple[str, str]] = {
     "served_support": ("帮扶服务", "served: support"),
     "zones": ("片区数", "zones"),
     "grids": ("网格数", "grids"),
+    # the recruitment notice
+    "industry": ("行业", "industry"),
+    "position": ("岗位", "position"),
+    "headcount": ("招聘人数", "headcount"),
+    "hiring_enterprises": ("招聘企业数", "enterprises hiring"),
+    "wage_min": ("月薪下限(元)", "monthly wage from (CNY)"),
+    "wage_max": ("月薪上限(元)", "monthly wage to (CNY)"),
 }
 
 

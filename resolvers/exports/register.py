@@ -1,5 +1,5 @@
-"""The register (parks, zones, grids, enterprises) as layers of features, read through the
-caller's scoped views.
+"""The register (parks, zones, grids, enterprises, infrastructure lines) as layers of
+features, read through the caller's scoped views.
 
 Properties carry the names `parkgrid import` reads (code, name, the parent's code as `park`
 or `zone`; uscc, name, industry, address), so an exported register imports again as it was.
@@ -23,10 +23,10 @@ from resolvers.reads import facts
 from resolvers.reads.compiler import Compiler
 from resolvers.reads.sql import Named
 
-LAYERS = ("parks", "zones", "grids", "enterprises")
+LAYERS = ("parks", "zones", "grids", "enterprises", "lines")
 GEOMETRY_TYPES = {
     "parks": "MultiPolygon", "zones": "MultiPolygon", "grids": "MultiPolygon",
-    "enterprises": "Point",
+    "enterprises": "Point", "lines": "MultiLineString",
 }  # fmt: skip
 PARK = "(CAST(%(park)s AS bigint) IS NULL OR {column} = %(park)s)"
 """The rows of the chosen park; every row when no park is chosen."""
@@ -42,6 +42,11 @@ COLUMNS: dict[str, tuple[str, list[tuple[str, str]]]] = {
         ("uscc", "uscc"), ("name", "name"), ("industry", "industry"), ("address", "address"),
         ("grid", "grid.code"), ("zone", "zone.code"), ("liaison", "liaison.name"),
         ("phone", "liaison.phone"),
+    ]),
+    "lines": ("InfrastructureLine", [
+        ("code", "code"), ("name", "name"), ("kind", "kind"), ("status", "status"),
+        ("operator", "operator"), ("started", "started"), ("completed", "completed"),
+        ("length_m", "lengthMeters"), ("note", "note"),
     ]),
 }  # fmt: skip
 """Each layer's properties: (name, path of the API's fields), read as the API reads them
@@ -60,9 +65,11 @@ ROWS = {
                 SELECT 1 FROM park p WHERE p.id = %(park)s
                 AND ST_Covers(p.boundary, t.location))))
         ORDER BY t.uscc""",
+    "lines": f"""FROM infrastructure_line t WHERE {PARK.format(column="t.park_id")}
+        ORDER BY t.code""",
 }
 SHAPES = {"parks": "t.boundary", "zones": "t.boundary", "grids": "t.boundary",
-          "enterprises": "t.location"}  # fmt: skip
+          "enterprises": "t.location", "lines": "t.geometry"}  # fmt: skip
 
 
 def layer_sql(name: str, c: Compiler) -> str:

@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from parkgrid.vocabulary import ISSUE_CATEGORIES, OPEN_STATUSES, SEVERITIES
+from parkgrid.vocabulary import (
+    ISSUE_CATEGORIES,
+    LINE_KINDS,
+    LINE_STATUSES,
+    OPEN_STATUSES,
+    PROJECT_STAGES,
+    SEVERITIES,
+)
 from resolvers.reads import facts
 from resolvers.reads.compiler import Compiler
 from resolvers.reads.sql import Named
@@ -101,6 +108,10 @@ class Layer:
     joins: str = ""
     base: str = "TRUE"
     numeric_id: bool = False
+    counted: bool = True
+    """Whether the database counts the layer's changes per area (migration 0006's triggers
+    on its tables), so its tiles may be kept while their stamp holds. An uncounted layer's
+    tiles are built for every request: never kept, so never stale."""
 
     @property
     def matched(self) -> str:
@@ -205,6 +216,39 @@ LAYERS = {
             Zooms("Open issues at their enterprise.", 12),
             joins="JOIN enterprise e ON e.id = t.enterprise_id", base=is_open("t"),
             numeric_id=True,
+        ),
+        Layer(
+            "lines", "Infrastructure lines", "Roads, power, gas, water, sewer, heat and"
+            " telecom lines by their code; notes for staff only.",
+            "InfrastructureLine", "infrastructure_line", "t.code", "t.geometry", False,
+            (Property("code", filter=EQUAL), Property("name", filter=EQUAL),
+             Property("kind", stored="t.kind", filter=Filter(values=LINE_KINDS)),
+             Property("status", stored="t.status", filter=Filter(values=LINE_STATUSES)),
+             Property("operator", filter=EQUAL),
+             Property("started", stored="CAST(t.started AS text)"),
+             Property("completed", stored="CAST(t.completed AS text)"),
+             Property("length_m", "lengthMeters", tile="Number (metres on the ellipsoid)"),
+             Property("note", tile="String (staff only)")),
+            Zooms("Infrastructure lines by kind and status.", 10),
+            counted=False,
+        ),
+        Layer(
+            "projects", "Construction projects", "Enterprises' construction projects at"
+            " their site (a point or a plot): stage, progress, whether behind schedule;"
+            " staff only.",
+            "ConstructionProject", "construction_project", "t.id", "t.site", False,
+            (Property("id", stored="t.id", tile="Number"), Property("name", filter=EQUAL),
+             Property("stage", stored="t.stage", filter=Filter(values=PROJECT_STAGES)),
+             Property("started", stored="CAST(t.started AS text)"),
+             Property("percent_complete", "percentComplete", tile="Number"),
+             Property("behind_schedule", "behindSchedule", tile="Boolean",
+                      filter=Filter(parse=boolean)),
+             Property("uscc", on=ENTERPRISE, filter=EQUAL),
+             Property("grid_code", "grid.code", on=ENTERPRISE,
+                      filter=by_code("e.grid_id", "grid"))),
+            Zooms("Construction projects by stage (staff only).", 12),
+            joins="JOIN enterprise e ON e.id = t.enterprise_id", numeric_id=True,
+            counted=False,
         ),
     )
 }  # fmt: skip

@@ -95,10 +95,18 @@ class TileCache:
             metrics.TILE_CACHE_BYTES.dec(len(found[1].body))
 
     def fetch(
-        self, conn: Connection, key: Hashable, place: Place, build: Callable[[Connection], bytes]
+        self,
+        conn: Connection,
+        key: Hashable,
+        place: Place,
+        build: Callable[[Connection], bytes],
+        kept: bool = True,
     ) -> tuple[Tile, bool]:
         """The tile under `key`, from the cache when nothing it shows has changed since, and
-        whether it came from the cache."""
+        whether it came from the cache. A tile of a layer whose changes the database does not
+        count (`kept` false) is built every time: no stamp could say it is still current."""
+        if not kept:
+            return tagged(build(conn)), False
         stamped = stamp(conn, place)
         found = self.get(key, stamped)
         if found is not None:

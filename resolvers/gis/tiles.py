@@ -69,13 +69,17 @@ class TileLayer:
     maxzoom: int
     fields: dict[str, str]
     statement: str
+    kept: bool  # its changes are counted, so its tiles may be kept (layers.Layer.counted)
 
     @classmethod
     def of(cls, layer: Layer) -> TileLayer:
         zooms = layer.zooms
         fields = {p.name: p.tile for p in layer.properties if p.tile is not None}
         statement = tile_statement(layer.id, rows(layer))
-        return cls(layer.id, zooms.description, zooms.minzoom, zooms.maxzoom, fields, statement)
+        return cls(
+            layer.id, zooms.description, zooms.minzoom, zooms.maxzoom, fields, statement,
+            layer.counted,
+        )  # fmt: skip
 
 
 LAYERS = {name: TileLayer.of(layer) for name, layer in layers.LAYERS.items()}

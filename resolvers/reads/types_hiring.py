@@ -38,14 +38,19 @@ def plans_of_month(t: str) -> str:
     )
 
 
-def notice_lines(c: Compiler, t: str, s: Selection) -> str:
-    source = (
+def notice_lines_source(t: str) -> str:
+    """The notice's lines (a NoticeLine each) for the notice row `t` (its month and park):
+    the month's plans summed by industry and position. The export reads these too."""
+    return (
         f"SELECT p.position, p.industry_key, {t}.month AS month, {t}.park_id AS park_id,"
         " sum(p.headcount) AS headcount, count(DISTINCT p.enterprise_id) AS enterprises,"
         " min(p.wage_min) AS wage_min, max(p.wage_max) AS wage_max"
         f" FROM ({plans_of_month(t)}) p GROUP BY p.position, p.industry_key"
     )
-    return c.many(Listing("NoticeLine", source, NOTICE_KEYS), s)
+
+
+def notice_lines(c: Compiler, t: str, s: Selection) -> str:
+    return c.many(Listing("NoticeLine", notice_lines_source(t), NOTICE_KEYS), s)
 
 
 def employers(c: Compiler, t: str, s: Selection) -> str:

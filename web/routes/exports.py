@@ -1,5 +1,6 @@
-"""`/export/…`: the ledger, the statistics, the register and the coverage report as files, for
-signed-in callers only (anonymous: 401), each holding what the caller may see.
+"""`/export/…`: the ledger, the statistics, the register, the coverage report and the
+recruitment notice as files, for signed-in callers only (anonymous: 401), each holding what
+the caller may see.
 
 The rows are read through the caller's scoped views in a worker thread (the connection goes
 back to the pool before the file is written), the file is built in another worker thread
@@ -27,6 +28,7 @@ from resolvers.exports import given
 from resolvers.exports.base import Clock, Export
 from resolvers.exports.coverage import coverage_export
 from resolvers.exports.ledger import ledger_export
+from resolvers.exports.notice import notice_export
 from resolvers.exports.stats import stats_export
 from resolvers.exports.vector import register_export
 from web.middleware import database_for, principal_of
@@ -111,10 +113,17 @@ def export_routes(api: ApiSettings) -> list[Mount]:
         options = given.coverage_options(request.path_params["park"], parameters(request), clock())
         return await delivered(request, coverage_export(options))
 
+    async def recruitment(request: Request) -> Response:
+        signed_in(request)
+        format_name = request.path_params["format"]
+        options = given.notice_options(parameters(request), format_name, clock())
+        return await delivered(request, notice_export(options))
+
     routes = [
         Route("/ledger.xlsx", answering(ledger), methods=["GET"], name="ledger"),
         Route("/stats.xlsx", answering(stats), methods=["GET"], name="stats"),
         Route("/register.{format}", answering(register), methods=["GET"], name="register"),
         Route("/coverage/{park}.xlsx", answering(coverage), methods=["GET"], name="coverage"),
+        Route("/recruitment.{format}", answering(recruitment), methods=["GET"], name="notice"),
     ]
     return [Mount("/export", routes=routes, name="export")]

@@ -68,7 +68,7 @@ async def read_tile(request: Request, api: ApiSettings, cache: TileCache) -> tup
     build = partial(tiles.tile, layer=layer, z=z, x=x, y=y, today=today)
     key = cache_key(request, (layer.name, z, x, y), today)
     place = Place(layer.name, z, x, y)
-    return await database_for(request).read(cache.fetch, key, place, build)
+    return await database_for(request).read(cache.fetch, key, place, build, layer.kept)
 
 
 async def tile_response(request: Request, api: ApiSettings, cache: TileCache) -> Response:

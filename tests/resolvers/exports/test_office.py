@@ -44,8 +44,10 @@ def test_stats_and_coverage_open_in_an_office(export, plain, tmp_path) -> None:
 
 def test_register_opens_in_an_office(export, plain, tmp_path) -> None:
     sheets = office_csv(export("register", "register.xlsx"), tmp_path / "register")
-    assert set(sheets) == {"parks", "zones", "grids", "enterprises"}
+    assert set(sheets) == {"parks", "zones", "grids", "enterprises", "lines"}
     [(firms,)] = plain("SELECT count(*) FROM enterprise")
     assert len(sheets["enterprises"]) - 1 == firms
+    [(lines,)] = plain("SELECT count(*) FROM infrastructure_line")
+    assert len(sheets["lines"]) - 1 == lines
     [(name,)] = plain("SELECT name FROM enterprise ORDER BY uscc LIMIT 1")
     assert sheets["enterprises"][1][1] == name

@@ -22,6 +22,7 @@ COUNTS = {
     "zones": "SELECT count(*) FROM zone",
     "grids": "SELECT count(*) FROM grid",
     "enterprises": "SELECT count(*) FROM enterprise",
+    "lines": "SELECT count(*) FROM infrastructure_line",
 }
 FIRST_FIRM = "SELECT uscc, name, ST_X(location) AS lon, ST_Y(location) AS lat FROM enterprise ORDER BY uscc LIMIT 1"
 

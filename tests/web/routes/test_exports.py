@@ -22,6 +22,7 @@ ROUTES = [
     "/export/stats.xlsx",
     "/export/register.gpkg",
     "/export/coverage/430624101.xlsx",
+    "/export/recruitment.xlsx?month=2026-06",
 ]
 ISSUES = """
 query ($after: String) {
@@ -149,6 +150,11 @@ def test_files_are_typed_and_named_for_download(url: str, tmp_path: Path) -> Non
         ("/export/coverage/nope.xlsx", {}, 404, "park"),
         ("/export/coverage/430624101.xlsx", {"serviceDays": "0"}, 400, "serviceDays"),
         ("/export/coverage/430624101.xlsx", {"lang": "fr"}, 400, "lang"),
+        ("/export/recruitment.xlsx", {}, 400, "month"),
+        ("/export/recruitment.csv", {"month": "2026-13"}, 400, "month"),
+        ("/export/recruitment.pdf", {"month": "2026-06"}, 400, "format"),
+        ("/export/recruitment.csv", {"month": "2026-06", "park": "999"}, 404, "park"),
+        ("/export/recruitment.csv", {"month": "2026-06", "zone": "1"}, 400, "zone"),
     ],
 )
 def test_bad_requests_say_which_parameter(

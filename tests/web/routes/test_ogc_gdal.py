@@ -71,13 +71,16 @@ def test_gdal_reads_the_service(demo_url: str, sql: Any) -> None:
     [(in_box,)] = sql(f"SELECT count(*) FROM enterprise WHERE ST_Intersects(location, {ENVELOPE})",
                       w=west, s=south, e=east, n=north)  # fmt: skip
     [(open_issues,)] = sql(f"SELECT count(*) FROM issue i WHERE {OPEN}")
+    [(lines,)] = sql("SELECT count(*) FROM infrastructure_line")
     with served(demo_url) as port:
         source = f"OAPIF:http://127.0.0.1:{port}/ogc"
         layers = ogrinfo(source)
         counted = ogrinfo("-spat", *map(str, BBOX), source, "enterprises")
         issues = ogrinfo(source, "issues")
+        drawn = ogrinfo(source, "lines")
     found = re.findall(r"^\d+: (\w+)", layers, re.MULTILINE)
-    assert found == ["zones", "grids", "enterprises", "issues"]
+    assert found == ["zones", "grids", "enterprises", "issues", "lines", "projects"]
+    assert f"Feature Count: {lines}\n" in drawn and "Geometry: Multi Line String" in drawn
     assert f"Feature Count: {in_box}\n" in counted and "Geometry: Point" in counted
     assert f"Feature Count: {open_issues}\n" in issues
     assert "title: String" in issues

@@ -9,7 +9,7 @@ export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
 .PHONY: run test stop install db migrate seed serve lint format check bench vendor-maplibre \
-	vendor-graphiql example vendor-graphql-ws
+	vendor-graphiql example vendor-graphql-ws vendor-terra-draw
 
 run: seed
 	@echo "Demo admin token, valid 30 days (send it as 'Authorization: Bearer <token>'):"
@@ -132,3 +132,33 @@ vendor-graphql-ws:
 	  echo; echo "sha256:"; cd $(GRAPHQL_WS_DIR) && sha256sum graphql-ws.min.js LICENSE.md; \
 	} > $(GRAPHQL_WS_DIR)/VERSION && \
 	echo "vendored graphql-ws $(GRAPHQL_WS_VERSION) into $(GRAPHQL_WS_DIR)"
+
+# terra-draw and its MapLibre adapter, the drawing library the /map page redraws a grid with,
+# vendored from their npm packages' browser (UMD) builds (committed; not needed to run).
+TERRA_DRAW_VERSION ?= 1.35.0
+TERRA_DRAW_ADAPTER_VERSION ?= 1.4.1
+TERRA_DRAW_DIR := web/static/vendor/terra-draw
+
+vendor-terra-draw:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	for pkg in terra-draw@$(TERRA_DRAW_VERSION) \
+	           terra-draw-maplibre-gl-adapter@$(TERRA_DRAW_ADAPTER_VERSION); do \
+	  name=$${pkg%@*} && mkdir -p "$$tmp/$$name" && \
+	  npm pack --silent --pack-destination "$$tmp" $$pkg >/dev/null && \
+	  tar -xzf "$$tmp/$$name-$${pkg#*@}.tgz" -C "$$tmp/$$name" || exit 1; \
+	done && \
+	mkdir -p $(TERRA_DRAW_DIR) && \
+	cp "$$tmp/terra-draw/package/dist/terra-draw.umd.js" \
+	   "$$tmp/terra-draw-maplibre-gl-adapter/package/dist/terra-draw-maplibre-gl-adapter.umd.js" \
+	   $(TERRA_DRAW_DIR)/ && \
+	{ echo "terra-draw $(TERRA_DRAW_VERSION)"; \
+	  echo "terra-draw-maplibre-gl-adapter $(TERRA_DRAW_ADAPTER_VERSION)"; echo; \
+	  echo "Fetched by 'make vendor-terra-draw' (npm pack of the two packages), unchanged:"; \
+	  echo "each package's dist/*.umd.js (its browser build)."; \
+	  echo "Licence: MIT, as each package.json says (the packages ship no licence file):"; \
+	  grep -h '"license"' "$$tmp"/*/package/package.json; \
+	  echo "Change the versions with TERRA_DRAW_VERSION=x.y.z TERRA_DRAW_ADAPTER_VERSION=x.y.z."; \
+	  echo; echo "sha256:"; cd $(TERRA_DRAW_DIR) && sha256sum terra-draw.umd.js \
+	    terra-draw-maplibre-gl-adapter.umd.js; \
+	} > $(TERRA_DRAW_DIR)/VERSION && \
+	echo "vendored terra-draw $(TERRA_DRAW_VERSION) into $(TERRA_DRAW_DIR)"

@@ -6,21 +6,15 @@ report; a shared link restores view and layers; a live change refreshes the coun
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from playwright.sync_api import Browser
-from sqlalchemy import create_engine, text
 
-from tests.conftest import Databases
-from tests.resolvers.conftest import X0, Y0, D, add_enterprise, code
-from tests.schema.coverage_park import add_records, assign, build, cadre
-from tests.web.browser import Outside, served
+from tests.resolvers.conftest import X0, Y0, D, code
 from tests.web.live_park import graphql
-from tests.web.map_page import SCREENSHOTS, VIEWPORT, WAIT_MS, MapPage, chinese_font
+from tests.web.map_page import SCREENSHOTS, WAIT_MS, MapPage, chinese_font
+from tests.web.planner_park import base, opened, park_url
 
-__all__ = ["chinese_font"]  # fixture
+__all__ = ["base", "chinese_font", "park_url"]  # fixtures
 
 LISTS = {  # layer: the coverage list and the key of an item, as GraphQL and the layer give it
     "zones-without-lead": ("zonesWithoutLead { code }", "code"),
@@ -65,39 +59,6 @@ DRAWN = """(layer) => { const m = window.parkgridMap;
   return [...seen]; }"""
 
 
-@pytest.fixture(scope="module")
-def park_url(databases: Databases, empty_template: str) -> str:
-    url = databases.url(databases.create(template=empty_template))
-    add_records(url, build(url))
-    engine = create_engine(url)
-    with engine.begin() as conn:  # a liaison of one firm: under the page's minimum of 2
-        firm = add_enterprise(conn, 7, X0 + 0.6 * D, Y0 + 0.4 * D)
-        assign(conn, cadre(conn, "Solo"), "liaison", "enterprise_id", firm)
-        conn.execute(text("UPDATE zone SET name = '一号片区' WHERE code = 'Z1'"))
-    engine.dispose()
-    return url
-
-
-@pytest.fixture(scope="module")
-def base(park_url: str) -> Iterator[str]:
-    with served(park_url) as url:
-        yield url
-
-
-def opened(browser: Browser, base: str, fragment: str) -> tuple[MapPage, Any]:
-    context = browser.new_context(viewport=VIEWPORT)
-    outside = Outside(context, base)
-    page = context.new_page()
-    page.add_init_script("localStorage.setItem('parkgrid.token', 'pgt_test-admin')")
-    shown = MapPage(page, base, outside)
-    page.goto(f"{base}/map#{fragment}")
-    page.wait_for_function(
-        "() => window.parkgridMap && window.parkgridMap.loaded()", timeout=WAIT_MS
-    )
-    page.wait_for_selector("#coverage-status[data-loaded]", timeout=WAIT_MS)
-    return shown, context
-
-
 def counts(page: MapPage) -> dict[str, int]:
     return {
         str(item.get_attribute("data-layer")): int(item.get_attribute("data-count") or -1)
@@ -130,6 +91,8 @@ def test_a_row_flies_to_its_feature_and_the_link_keeps_the_view(
 ) -> None:
     page, context = opened(browser, base, "layers=enterprises-outside-grids")
     try:
+        page.page.wait_for_selector("#live[data-state=live]", timeout=WAIT_MS)
+        page.page.wait_for_timeout(2000)  # a reload for changes replayed at connection is over
         row = page.page.locator(
             f"#coverage-list li[data-layer='enterprises-outside-grids'] button[data-id='{code(3)}']"
         )

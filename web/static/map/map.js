@@ -116,6 +116,15 @@
       more > 0 ? el("p", { class: "hint" }, `另有 ${more} 条 · ${more} more`) : null];
   }
 
+  /** Redraw the grid's boundary (redraw.js): shown to any signed-in caller; the server
+   * refuses the save to those who may not change the grid. */
+  function redrawButton(code) {
+    const button = el("button", { type: "button", id: "redraw-start" }, "重绘边界 · Redraw boundary");
+    button.addEventListener("click", () => window.parkgridRedraw.begin(window.parkgridMap, code)
+      .catch((error) => showError(`redraw ${code}: ${error.message}`)));
+    return button;
+  }
+
   function renderGrid(grid) {
     const parts = [
       el("h2", {}, grid.name),
@@ -125,6 +134,7 @@
         row("企业 enterprises", "enterprise-count", grid.enterpriseCount),
         row("未办结问题 open issues", "open-issue-count", grid.openIssueCount),
         row("逾期问题 overdue issues", "overdue-issue-count", grid.overdueIssueCount)),
+      P.token() ? redrawButton(grid.code) : null,
       el("h3", {}, "服务干部 · cadres serving it"),
       cadreList(grid.cadres),
       el("h3", {}, "未办结问题 · open issues (oldest first)"),
@@ -160,6 +170,7 @@
   }
 
   function onClick(map, event) {
+    if (window.parkgridRedraw && window.parkgridRedraw.active()) return;
     const [enterprise] = map.queryRenderedFeatures(event.point, { layers: ["enterprise-point"] });
     if (enterprise) enterprisePopup(map, enterprise, event.lngLat);
     const [grid] = map.queryRenderedFeatures(event.point, { layers: ["grid-fill"] });
@@ -308,6 +319,7 @@
     map.addControl(new maplibregl.ScaleControl(), "bottom-left");
     wire(map);
     window.parkgridView.follow(map);
+    window.parkgridRedraw.wire(map, () => reloadData(map));
     map.once("load", () => startLive(map));
   }
 

@@ -29,7 +29,6 @@ window.parkgridCoverage = (() => {
   const WORKLOAD_QUERY = `query($park: String!, $zone: String, $days: Int!, $max: Int!, $min: Int!) {
     coverage(park: $park, zone: $zone, serviceDays: $days, maxPerLiaison: $max, minPerLiaison: $min) {
       workload { overloaded { id name enterprises } underloaded { id name enterprises } } } }`;
-  const ALIASES = 25; // cadres asked for in one request (the service allows 30 aliases)
   const RELOAD_DELAY_MS = 1500; // live changes come in bursts: one reload per burst
   const $ = P.$;
   let generation = 0; // a later load (another token, scope or thresholds) makes earlier answers stale
@@ -95,22 +94,14 @@ window.parkgridCoverage = (() => {
   async function workloadData(scope, limits, layer) {
     const variables = { park: scope.park, zone: scope.zone, ...limits };
     const cadres = (await P.graphql(WORKLOAD_QUERY, variables)).coverage.workload[WORKLOAD[layer]];
-    const features = [];
-    for (let start = 0; start < cadres.length; start += ALIASES) {
-      const batch = cadres.slice(start, start + ALIASES);
-      const fields = batch.map((cadre, index) => `c${index}: cadre(id: ${JSON.stringify(cadre.id)}) {
-        assignments { role enterprise { uscc name location } } }`);
-      const found = await P.graphql(`{ ${fields.join(" ")} }`, {});
-      batch.forEach((cadre, index) => {
-        for (const held of (found[`c${index}`] || { assignments: [] }).assignments) {
-          if (held.role !== "LIAISON" || !held.enterprise) continue;
-          features.push({ type: "Feature", id: `${cadre.id}|${held.enterprise.uscc}`,
-            geometry: held.enterprise.location,
-            properties: { cadre: cadre.name, load: cadre.enterprises, name: held.enterprise.name,
-              uscc: held.enterprise.uscc } });
-        }
-      });
-    }
+    const held = await P.aliased(cadres, (cadre) => `cadre(id: ${JSON.stringify(cadre.id)}) {
+      assignments { role enterprise { uscc name location } } }`);
+    const features = cadres.flatMap((cadre, index) => (held[index] || { assignments: [] }).assignments
+      .filter((item) => item.role === "LIAISON" && item.enterprise)
+      .map((item) => ({ type: "Feature", id: `${cadre.id}|${item.enterprise.uscc}`,
+        geometry: item.enterprise.location,
+        properties: { cadre: cadre.name, load: cadre.enterprises, name: item.enterprise.name,
+          uscc: item.enterprise.uscc } })));
     return { type: "FeatureCollection", features, count: cadres.length };
   }
 

@@ -320,6 +320,7 @@
     wire(map);
     window.parkgridView.follow(map);
     window.parkgridRedraw.wire(map, () => reloadData(map));
+    window.parkgridProposals.wire(map);
     map.once("load", () => startLive(map));
   }
 

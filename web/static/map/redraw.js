@@ -18,7 +18,6 @@ window.parkgridRedraw = (() => {
       gapsCreated { ${AREA} } gapsRemoved { ${AREA} }
       outsideZoneBefore { ${AREA} } outsideZoneAfter { ${AREA} }
       workload { zone role cadreId name before after } } }`;
-  const ALIASES = 25; // enterprises asked for in one request (the service allows 30 aliases)
   const SAVE_MUTATION = `mutation($code: String!, $name: String!, $zone: String!, $boundary: GeoJSON!) {
     upsertGrid(code: $code, name: $name, zone: $zone, boundary: $boundary) {
       __typename ... on GridPayload { enterprisesChangedGrid }
@@ -79,21 +78,15 @@ window.parkgridRedraw = (() => {
 
   /** Where the movers are, by credit code. */
   async function located(usccs) {
-    const where = new Map();
-    for (let start = 0; start < usccs.length; start += ALIASES) {
-      const batch = usccs.slice(start, start + ALIASES);
-      const fields = batch.map((uscc, index) => `e${index}: enterprise(uscc: ${JSON.stringify(uscc)}) { location }`);
-      const found = await P.graphql(`{ ${fields.join(" ")} }`, {});
-      batch.forEach((uscc, index) => { if (found[`e${index}`]) where.set(uscc, found[`e${index}`].location); });
-    }
-    return where;
+    const found = await P.aliased(usccs, (uscc) => `enterprise(uscc: ${JSON.stringify(uscc)}) { location }`);
+    return new Map(usccs.map((uscc, index) => [uscc, found[index] && found[index].location]));
   }
 
   /** The preview on the map: movers as rings (green in, red out), created overlaps and gaps
    * and the part outside the zone as areas. */
   async function drawPreview(found) {
     const where = await located([...found.movingIn, ...found.movingOut].map((move) => move.uscc));
-    const point = (move, kind) => where.has(move.uscc)
+    const point = (move, kind) => where.get(move.uscc)
       ? [{ type: "Feature", geometry: where.get(move.uscc), properties: { kind, uscc: move.uscc } }] : [];
     const area = (item, kind) => ({ type: "Feature", geometry: item.geometry, properties: { kind } });
     const features = [

@@ -321,7 +321,11 @@
     window.parkgridView.follow(map);
     window.parkgridRedraw.wire(map, () => reloadData(map));
     window.parkgridProposals.wire(map);
-    map.once("load", () => startLive(map));
+    const basemap = window.parkgridBasemap.config().catch((error) => showError(error.message));
+    map.once("load", async () => {
+      window.parkgridBasemap.apply(map, await basemap);
+      startLive(map);
+    });
   }
 
   start().catch((error) => showError(`地图无法启动 · the map could not start: ${error.message}`));

@@ -9,7 +9,7 @@ export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
 .PHONY: run test stop install db migrate seed serve lint format check bench vendor-maplibre \
-	vendor-graphiql example vendor-graphql-ws vendor-terra-draw
+	vendor-graphiql example vendor-graphql-ws vendor-terra-draw vendor-jspdf
 
 run: seed
 	@echo "Demo admin token, valid 30 days (send it as 'Authorization: Bearer <token>'):"
@@ -162,3 +162,22 @@ vendor-terra-draw:
 	    terra-draw-maplibre-gl-adapter.umd.js; \
 	} > $(TERRA_DRAW_DIR)/VERSION && \
 	echo "vendored terra-draw $(TERRA_DRAW_VERSION) into $(TERRA_DRAW_DIR)"
+
+# jsPDF for the /map page's PDF export, vendored from its npm package's browser (UMD) build
+# (committed; not needed to run).
+JSPDF_VERSION ?= 4.2.1
+JSPDF_DIR := web/static/vendor/jspdf
+
+vendor-jspdf:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	npm pack --silent --pack-destination "$$tmp" jspdf@$(JSPDF_VERSION) >/dev/null && \
+	tar -xzf "$$tmp/jspdf-$(JSPDF_VERSION).tgz" -C "$$tmp" && \
+	mkdir -p $(JSPDF_DIR) && \
+	cp "$$tmp/package/dist/jspdf.umd.min.js" "$$tmp/package/LICENSE" $(JSPDF_DIR)/ && \
+	{ echo "jspdf $(JSPDF_VERSION)"; \
+	  echo "Fetched by 'make vendor-jspdf' (npm pack jspdf@$(JSPDF_VERSION)): the package's"; \
+	  echo "dist/jspdf.umd.min.js (its browser build) and LICENSE, unchanged."; \
+	  echo "Licence: MIT (LICENSE). Change the version with JSPDF_VERSION=x.y.z."; \
+	  echo; echo "sha256:"; cd $(JSPDF_DIR) && sha256sum jspdf.umd.min.js LICENSE; \
+	} > $(JSPDF_DIR)/VERSION && \
+	echo "vendored jspdf $(JSPDF_VERSION) into $(JSPDF_DIR)"

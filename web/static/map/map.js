@@ -321,6 +321,7 @@
     window.parkgridView.follow(map);
     window.parkgridRedraw.wire(map, () => reloadData(map));
     window.parkgridProposals.wire(map);
+    window.parkgridPrint.wire(map);
     const basemap = window.parkgridBasemap.config().catch((error) => showError(error.message));
     map.once("load", async () => {
       window.parkgridBasemap.apply(map, await basemap);

@@ -121,7 +121,11 @@ def test_a_viewer_is_forbidden_and_nothing_changes(
         begin_redraw(page, "G-A", (0.5, 0.8))
         drag(page, (1.0, 1.0), (0.8, 0.7))
         page.page.wait_for_timeout(500)  # the preview, if the viewer may ask for one
-        page.page.click("#redraw-save")
+        with page.page.expect_response(
+            lambda response: "upsertGrid" in (response.request.post_data or ""), timeout=WAIT_MS
+        ) as saved:
+            page.page.click("#redraw-save")
+        assert saved.value.json()["data"]["upsertGrid"]["code"] == "FORBIDDEN"
         page.page.wait_for_selector("#redraw-status[data-code=FORBIDDEN]", timeout=WAIT_MS)
         assert "FORBIDDEN" in page.page.inner_text("#redraw-status")
         page.page.screenshot(path=str(SCREENSHOTS / "map-redraw-forbidden.png"))

@@ -197,6 +197,8 @@ window.parkgridRedraw = (() => {
    * the redraw began is a CONFLICT (the boundary is read again just before saving). */
   async function save(done) {
     const mine = session;
+    $("redraw-status").dataset.code = "SAVING"; // what follows is the save's answer, not the preview's
+    status("保存中 · saving …", "");
     const now = (await P.graphql(GRID_QUERY, { code: mine.grid.code })).grid;
     if (!now || JSON.stringify(now.boundary) !== mine.original) {
       $("redraw-status").dataset.code = "CONFLICT";

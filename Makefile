@@ -9,7 +9,7 @@ export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
 .PHONY: run test test-pooler stop install db migrate seed serve lint format check bench vendor-maplibre \
-	vendor-graphiql example vendor-graphql-ws
+	vendor-graphiql example vendor-graphql-ws vendor-terra-draw vendor-jspdf
 
 run: seed
 	@echo "Demo admin token, valid 30 days (send it as 'Authorization: Bearer <token>'):"
@@ -138,3 +138,52 @@ vendor-graphql-ws:
 	  echo; echo "sha256:"; cd $(GRAPHQL_WS_DIR) && sha256sum graphql-ws.min.js LICENSE.md; \
 	} > $(GRAPHQL_WS_DIR)/VERSION && \
 	echo "vendored graphql-ws $(GRAPHQL_WS_VERSION) into $(GRAPHQL_WS_DIR)"
+
+# terra-draw and its MapLibre adapter, the drawing library the /map page redraws a grid with,
+# vendored from their npm packages' browser (UMD) builds (committed; not needed to run).
+TERRA_DRAW_VERSION ?= 1.35.0
+TERRA_DRAW_ADAPTER_VERSION ?= 1.4.1
+TERRA_DRAW_DIR := web/static/vendor/terra-draw
+
+vendor-terra-draw:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	for pkg in terra-draw@$(TERRA_DRAW_VERSION) \
+	           terra-draw-maplibre-gl-adapter@$(TERRA_DRAW_ADAPTER_VERSION); do \
+	  name=$${pkg%@*} && mkdir -p "$$tmp/$$name" && \
+	  npm pack --silent --pack-destination "$$tmp" $$pkg >/dev/null && \
+	  tar -xzf "$$tmp/$$name-$${pkg#*@}.tgz" -C "$$tmp/$$name" || exit 1; \
+	done && \
+	mkdir -p $(TERRA_DRAW_DIR) && \
+	cp "$$tmp/terra-draw/package/dist/terra-draw.umd.js" \
+	   "$$tmp/terra-draw-maplibre-gl-adapter/package/dist/terra-draw-maplibre-gl-adapter.umd.js" \
+	   $(TERRA_DRAW_DIR)/ && \
+	{ echo "terra-draw $(TERRA_DRAW_VERSION)"; \
+	  echo "terra-draw-maplibre-gl-adapter $(TERRA_DRAW_ADAPTER_VERSION)"; echo; \
+	  echo "Fetched by 'make vendor-terra-draw' (npm pack of the two packages), unchanged:"; \
+	  echo "each package's dist/*.umd.js (its browser build)."; \
+	  echo "Licence: MIT, as each package.json says (the packages ship no licence file):"; \
+	  grep -h '"license"' "$$tmp"/*/package/package.json; \
+	  echo "Change the versions with TERRA_DRAW_VERSION=x.y.z TERRA_DRAW_ADAPTER_VERSION=x.y.z."; \
+	  echo; echo "sha256:"; cd $(TERRA_DRAW_DIR) && sha256sum terra-draw.umd.js \
+	    terra-draw-maplibre-gl-adapter.umd.js; \
+	} > $(TERRA_DRAW_DIR)/VERSION && \
+	echo "vendored terra-draw $(TERRA_DRAW_VERSION) into $(TERRA_DRAW_DIR)"
+
+# jsPDF for the /map page's PDF export, vendored from its npm package's browser (UMD) build
+# (committed; not needed to run).
+JSPDF_VERSION ?= 4.2.1
+JSPDF_DIR := web/static/vendor/jspdf
+
+vendor-jspdf:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	npm pack --silent --pack-destination "$$tmp" jspdf@$(JSPDF_VERSION) >/dev/null && \
+	tar -xzf "$$tmp/jspdf-$(JSPDF_VERSION).tgz" -C "$$tmp" && \
+	mkdir -p $(JSPDF_DIR) && \
+	cp "$$tmp/package/dist/jspdf.umd.min.js" "$$tmp/package/LICENSE" $(JSPDF_DIR)/ && \
+	{ echo "jspdf $(JSPDF_VERSION)"; \
+	  echo "Fetched by 'make vendor-jspdf' (npm pack jspdf@$(JSPDF_VERSION)): the package's"; \
+	  echo "dist/jspdf.umd.min.js (its browser build) and LICENSE, unchanged."; \
+	  echo "Licence: MIT (LICENSE). Change the version with JSPDF_VERSION=x.y.z."; \
+	  echo; echo "sha256:"; cd $(JSPDF_DIR) && sha256sum jspdf.umd.min.js LICENSE; \
+	} > $(JSPDF_DIR)/VERSION && \
+	echo "vendored jspdf $(JSPDF_VERSION) into $(JSPDF_DIR)"

@@ -290,6 +290,38 @@ class MetricsSettings(BaseSettings):
     )
 
 
+def tile_template(url: str | None) -> str | None:
+    """An XYZ template ({z}, {x}, {y}; a WMTS KVP or REST URL written with them for TileMatrix,
+    TileCol and TileRow) on http(s)."""
+    if url is None:
+        return None
+    missing = [part for part in ("{z}", "{x}", "{y}") if part not in url]
+    if missing or urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(
+            f"an http(s) tile URL template with {{z}}, {{x}} and {{y}}; missing {missing}"
+        )
+    return url
+
+
+class MapSettings(BaseSettings):
+    """The /map page's base map (web.routes.map): none by default, so the page works offline."""
+
+    model_config = SettingsConfigDict(env_prefix="PARKGRID_MAP_")
+
+    basemap_url: Annotated[str | None, AfterValidator(tile_template)] = Field(
+        default=None,
+        description="A raster tile URL template drawn under the park; none: no base map.",
+    )
+    basemap_attribution: str = Field(
+        default="", max_length=500, description="Who the base map is from, shown on the map."
+    )
+    basemap_datum: Literal["WGS84", "GCJ02"] = Field(
+        default="WGS84",
+        description="The datum the tiles are drawn in: GCJ02 (most Chinese commercial maps) is "
+        "not drawn, since it does not align with the park's WGS 84 data.",
+    )
+
+
 RATE_CLASSES = ("graphql", "mutations", "tiles", "ogc", "exports")
 
 

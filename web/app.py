@@ -36,6 +36,7 @@ from parkgrid.settings import (
     DatabaseSettings,
     LedgerSettings,
     LogSettings,
+    MapSettings,
     MetricsSettings,
     RateLimitSettings,
     ScaleSettings,
@@ -305,7 +306,7 @@ def create_app(
         *tile_routes(api_settings),
         *ogc_routes(api_settings),
         *export_routes(api_settings),
-        *map_routes(),
+        *map_routes(MapSettings()),
         *example_routes(),
         *metrics_routes(MetricsSettings()),
     ]

@@ -10,9 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+
+from parkgrid.settings import MapSettings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 MAP_PAGE = STATIC_DIR / "map" / "index.html"
@@ -34,9 +36,28 @@ async def to_map_page(_: Request) -> RedirectResponse:
     return RedirectResponse("/map", status_code=308)
 
 
-def map_routes() -> list[BaseRoute]:
+def map_config(settings: MapSettings) -> dict[str, object]:
+    """What the page needs of the settings: the base map, if any, and its datum."""
+    if settings.basemap_url is None:
+        return {"basemap": None}
+    return {
+        "basemap": {
+            "tiles": settings.basemap_url,
+            "attribution": settings.basemap_attribution,
+            "datum": settings.basemap_datum,
+        }
+    }
+
+
+def map_routes(settings: MapSettings) -> list[BaseRoute]:
+    config = map_config(settings)
+
+    async def map_settings(_: Request) -> JSONResponse:
+        return JSONResponse(config)
+
     return [
         Route("/map", map_page, methods=["GET"]),
+        Route("/map/config.json", map_settings, methods=["GET"]),
         Route("/map/", to_map_page, methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -1,10 +1,13 @@
 // The coverage layers of the /map page: each list of the coverage report (the `coverage`
 // query's own data, served as GeoJSON by /coverage/{park}/{layer}.geojson) as a switch with
-// its count, drawn on the map when switched on. The report needs a token (viewer, cadre or
-// admin). Plain script, no build step; map.js starts it with the page's hooks.
+// its count, drawn on the map when switched on, for the park or zone the switcher shows and
+// the thresholds the page sets (N days, the liaison workload limits). The report needs a
+// token (viewer, cadre or admin); live changes reload it. Plain script, no build step.
 "use strict";
 
 window.parkgridCoverage = (() => {
+  const P = window.parkgridPage;
+  const V = window.parkgridView;
   // [layer, label, how it is drawn, colour]
   const LAYERS = [
     ["zones-without-lead", "无片区长的片区 · zones without a zone lead", "area", "#7c3aed"],
@@ -15,26 +18,26 @@ window.parkgridCoverage = (() => {
     ["overlaps", "网格重叠 · overlapping grids", "area", "#dc2626"],
     ["gaps", "片区空隙 · gaps in a zone", "area", "#2563eb"],
     ["grids-outside-zone", "网格超出片区 · grids leaking out of their zone", "area", "#ea580c"],
-    ["not-visited", "30 天未走访 · not visited in 30 days", "point", "#ca8a04"],
+    ["not-visited", "{days} 天未走访 · not visited in {days} days", "point", "#ca8a04"],
     ["overdue-hazards", "逾期安全隐患 · overdue safety hazards", "point", "#991b1b"],
-    ["liaisons-over", "超负荷联点干部的企业 · liaisons over the workload limit", "point", "#4d7c0f"],
-    ["liaisons-under", "低负荷联点干部的企业 · liaisons under the workload limit", "point", "#65a30d"],
+    ["liaisons-over", "超负荷联点干部（>{max}）的企业 · liaisons over {max} enterprises", "point", "#4d7c0f"],
+    ["liaisons-under", "低负荷联点干部（<{min}）的企业 · liaisons under {min} enterprises", "point", "#65a30d"],
   ];
   // The workload lists name cadres, not places: their liaison enterprises are drawn, and the
   // switch counts the cadres, as `coverage { workload }` lists them.
   const WORKLOAD = { "liaisons-over": "overloaded", "liaisons-under": "underloaded" };
-  const WORKLOAD_QUERY = `query($park: String!) { coverage(park: $park) { workload {
-    overloaded { id name enterprises } underloaded { id name enterprises } } } }`;
-  const ALIASES = 25; // cadres asked for in one request (the service allows 30 aliases)
-  const PARKS_QUERY = "{ parks(first: 1) { nodes { code name } } }";
-  const $ = (id) => document.getElementById(id);
-  let generation = 0; // a later start (another token) makes an earlier one's answers stale
+  const WORKLOAD_QUERY = `query($park: String!, $zone: String, $days: Int!, $max: Int!, $min: Int!) {
+    coverage(park: $park, zone: $zone, serviceDays: $days, maxPerLiaison: $max, minPerLiaison: $min) {
+      workload { overloaded { id name enterprises } underloaded { id name enterprises } } } }`;
+  const RELOAD_DELAY_MS = 1500; // live changes come in bursts: one reload per burst
+  const $ = P.$;
+  let generation = 0; // a later load (another token, scope or thresholds) makes earlier answers stale
+  let page = null;
+  let reloadTimer = null;
+  const loaded = {}; // layer: its FeatureCollection as last loaded
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
-    node.append(...children.filter((child) => child !== null && child !== undefined));
-    return node;
+  function label(text, limits) {
+    return text.replace(/\{(\w+)\}/g, (_, key) => String(limits[key]));
   }
 
   function ids(layer) {
@@ -43,8 +46,7 @@ window.parkgridCoverage = (() => {
 
   function draw(map, layer, kind, colour, data) {
     const source = `coverage-${layer}`;
-    for (const id of ids(layer)) if (map.getLayer(id)) map.removeLayer(id);
-    if (map.getSource(source)) map.removeSource(source);
+    if (map.getSource(source)) return map.getSource(source).setData(data);
     map.addSource(source, { type: "geojson", data });
     const hidden = { visibility: "none" };
     const [fill, line, point] = ids(layer);
@@ -58,6 +60,7 @@ window.parkgridCoverage = (() => {
         paint: { "circle-radius": 7, "circle-color": colour, "circle-opacity": 0.8,
           "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5 } });
     }
+    return null;
   }
 
   function show(map, layer, on) {
@@ -66,72 +69,127 @@ window.parkgridCoverage = (() => {
     }
   }
 
-  function switchFor(map, layer, label, colour, count) {
-    const input = el("input", { type: "checkbox", "data-layer": layer });
-    input.addEventListener("change", () => show(map, layer, input.checked));
-    return el("li", { "data-layer": layer, "data-count": String(count) },
-      el("label", {}, input, el("i", { style: `background:${colour}` }),
-        ` ${label} `, el("b", { "data-field": "count" }, String(count))));
+  function shownLayers() {
+    return new Set([...document.querySelectorAll("#coverage-layers input:checked")]
+      .map((input) => input.dataset.layer));
+  }
+
+  function changedSwitches() {
+    const on = shownLayers();
+    for (const [layer] of LAYERS) show(page.map, layer, on.has(layer));
+    V.write({ layers: on });
+    window.parkgridCoverageList.render(page, on, loaded);
+  }
+
+  function switchFor(layer, text, colour, count, on) {
+    const input = P.el("input", { type: "checkbox", "data-layer": layer });
+    input.checked = on;
+    input.addEventListener("change", changedSwitches);
+    return P.el("li", { "data-layer": layer, "data-count": String(count) },
+      P.el("label", {}, input, P.el("i", { style: `background:${colour}` }),
+        ` ${text} `, P.el("b", { "data-field": "count" }, String(count))));
   }
 
   /** The liaison enterprises of the workload list's cadres, as points (count: cadres). */
-  async function workloadData(page, park, layer) {
-    const cadres = (await page.graphql(WORKLOAD_QUERY, { park })).coverage.workload[WORKLOAD[layer]];
-    const features = [];
-    for (let start = 0; start < cadres.length; start += ALIASES) {
-      const batch = cadres.slice(start, start + ALIASES);
-      const fields = batch.map((cadre, index) => `c${index}: cadre(id: ${JSON.stringify(cadre.id)}) {
-        assignments { role enterprise { uscc name location } } }`);
-      const found = await page.graphql(`{ ${fields.join(" ")} }`, {});
-      batch.forEach((cadre, index) => {
-        for (const held of (found[`c${index}`] || { assignments: [] }).assignments) {
-          if (held.role !== "LIAISON" || !held.enterprise) continue;
-          features.push({ type: "Feature", geometry: held.enterprise.location,
-            properties: { cadre: cadre.name, load: cadre.enterprises, name: held.enterprise.name } });
-        }
-      });
-    }
+  async function workloadData(scope, limits, layer) {
+    const variables = { park: scope.park, zone: scope.zone, ...limits };
+    const cadres = (await P.graphql(WORKLOAD_QUERY, variables)).coverage.workload[WORKLOAD[layer]];
+    const held = await P.aliased(cadres, (cadre) => `cadre(id: ${JSON.stringify(cadre.id)}) {
+      assignments { role enterprise { uscc name location } } }`);
+    const features = cadres.flatMap((cadre, index) => (held[index] || { assignments: [] }).assignments
+      .filter((item) => item.role === "LIAISON" && item.enterprise)
+      .map((item) => ({ type: "Feature", id: `${cadre.id}|${item.enterprise.uscc}`,
+        geometry: item.enterprise.location,
+        properties: { cadre: cadre.name, load: cadre.enterprises, name: item.enterprise.name,
+          uscc: item.enterprise.uscc } })));
     return { type: "FeatureCollection", features, count: cadres.length };
   }
 
-  async function layerData(page, park, layer) {
-    if (WORKLOAD[layer]) return workloadData(page, park, layer);
-    const headers = page.token() ? { Authorization: `Bearer ${page.token()}` } : {};
-    const url = page.here(`coverage/${encodeURIComponent(park)}/${layer}.geojson`);
-    const response = await fetch(url, { headers });
-    if (!response.ok) throw new Error(`${layer}: HTTP ${response.status}`);
+  async function layerData(scope, limits, layer) {
+    if (WORKLOAD[layer]) return workloadData(scope, limits, layer);
+    const params = new URLSearchParams({
+      serviceDays: limits.days, maxPerLiaison: limits.max, minPerLiaison: limits.min,
+    });
+    if (scope.zone) params.set("zone", scope.zone);
+    const url = P.here(`coverage/${encodeURIComponent(scope.park)}/${layer}.geojson?${params}`);
+    const response = await fetch(url, { headers: P.authHeaders() });
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      throw new Error(`${layer}: ${body.message || body.error || `HTTP ${response.status}`}`);
+    }
     return response.json();
   }
 
-  /** Load the report's layers for the page's token (none without one). */
-  async function start(page) {
+  function limitsFromInputs() {
+    const value = (id) => Number.parseInt($(id).value, 10);
+    return { days: value("coverage-days"), max: value("coverage-max"), min: value("coverage-min") };
+  }
+
+  /** (Re)load every layer for the page's token, scope and thresholds; counts and drawings
+   * are replaced together once all layers have arrived. */
+  async function load() {
     const mine = ++generation;
     const box = $("coverage-layers");
     const status = $("coverage-status");
-    box.replaceChildren();
-    for (const [layer] of LAYERS) show(page.map, layer, false);
-    if (!page.token()) {
+    if (!P.token()) {
+      box.replaceChildren();
+      for (const [layer] of LAYERS) show(page.map, layer, false);
+      window.parkgridCoverageList.render(page, new Set(), {});
       status.textContent = "登录后可见 · sign in to see the coverage report";
       return;
     }
     status.textContent = "载入中 · loading …";
     try {
-      const [park] = (await page.graphql(PARKS_QUERY, {})).parks.nodes;
+      const { park, zone } = await V.scope();
       if (!park) throw new Error("no park");
-      const found = await Promise.all(LAYERS.map(([layer]) => layerData(page, park.code, layer)));
+      const scope = { park: park.code, zone: zone ? zone.code : null };
+      const limits = limitsFromInputs();
+      const found = await Promise.all(LAYERS.map(([layer]) => layerData(scope, limits, layer)));
       if (mine !== generation) return;
-      LAYERS.forEach(([layer, label, kind, colour], index) => {
+      const on = box.children.length ? shownLayers() : V.read().layers;
+      box.replaceChildren();
+      LAYERS.forEach(([layer, text, kind, colour], index) => {
+        loaded[layer] = found[index];
         draw(page.map, layer, kind, colour, found[index]);
         const { count = found[index].features.length } = found[index];
-        box.append(switchFor(page.map, layer, label, colour, count));
+        box.append(switchFor(layer, label(text, limits), colour, count, on.has(layer)));
       });
-      status.textContent = `${park.name} (${park.code})`;
+      changedSwitches();
+      status.textContent = `${park.name} (${park.code})${zone ? ` · ${zone.name} (${zone.code})` : ""}`;
+      status.dataset.loaded = String(mine);
     } catch (error) {
       if (mine !== generation) return;
       status.textContent = "";
-      page.showError(`coverage: ${error.message}`);
+      P.showError(`coverage: ${error.message}`);
     }
   }
 
-  return { start, LAYERS };
+  function changedLimits() {
+    const limits = limitsFromInputs();
+    if (!Object.values(limits).every((value) => Number.isInteger(value) && value >= 0)) return;
+    V.write(limits);
+    load();
+  }
+
+  /** Reload after live changes, once per burst. */
+  function changed() {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(load, RELOAD_DELAY_MS);
+  }
+
+  function start(hooks) {
+    const first = page === null;
+    page = hooks;
+    if (first) {
+      const state = V.read();
+      for (const key of ["days", "max", "min"]) {
+        $(`coverage-${key}`).value = String(state[key]);
+        $(`coverage-${key}`).addEventListener("change", changedLimits);
+      }
+      V.switcher(hooks.map, load).catch((error) => P.showError(`parks: ${error.message}`));
+    }
+    return load();
+  }
+
+  return { start, changed, LAYERS, WORKLOAD, label };
 })();

@@ -270,6 +270,7 @@ window.parkgridLive = (() => {
       }
       showState("live", `#${this.lastEventId}`);
       this[name](item);
+      if (this.page.changed) this.page.changed(name);
     }
 
     counts(item) {
@@ -332,6 +333,7 @@ window.parkgridLive = (() => {
       for (const source of ["zones", "grids", "enterprises"]) refreshAll(this.page.map, source);
       this.loadTotals();
       if (this.page.selectedGrid()) this.details();
+      if (this.page.changed) this.page.changed("resync");
     }
 
     async loadTotals() {

@@ -3,7 +3,6 @@
 "use strict";
 
 (() => {
-  const TOKEN_KEY = "parkgrid.token";
   const LAYERS = ["zones", "grids", "enterprises"];
   const BREAKS = [1, 3, 5, 10];
   const COLOURS = {
@@ -25,112 +24,10 @@
     }
   }`;
 
-  const $ = (id) => document.getElementById(id);
-  const here = (path) => new URL(path, document.baseURI).href;
-  let token = localStorage.getItem(TOKEN_KEY) || "";
+  const P = window.parkgridPage;
+  const { $, el, here, graphql, showError, clearErrors, setStatus, TokenRefused } = P;
   let selectedGrid = null;
   let marker = null;
-
-  // ---- DOM helpers and messages -------------------------------------------------------------
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
-    for (const child of children.flat()) {
-      if (child !== null && child !== undefined) {
-        node.append(child instanceof Node ? child : String(child));
-      }
-    }
-    return node;
-  }
-
-  const shownErrors = new Set();
-
-  function showError(message) {
-    const text = String(message || "unknown error");
-    if (shownErrors.has(text)) return;
-    shownErrors.add(text);
-    const box = $("errors");
-    box.append(el("p", {}, text));
-    box.hidden = false;
-  }
-
-  function clearErrors() {
-    shownErrors.clear();
-    $("errors").replaceChildren();
-    $("errors").hidden = true;
-  }
-
-  function setStatus(id, text, kind) {
-    const node = $(id);
-    node.textContent = text;
-    node.className = `status ${kind || ""}`.trim();
-  }
-
-  window.addEventListener("error", (event) => showError(event.message));
-  window.addEventListener("unhandledrejection", (event) => {
-    showError(event.reason && event.reason.message ? event.reason.message : event.reason);
-  });
-
-  // ---- the token and requests -----------------------------------------------------------------
-
-  class TokenRefused extends Error {}
-
-  function authHeaders() {
-    return token ? { Authorization: `Bearer ${token}` } : {};
-  }
-
-  function refused() {
-    setStatus("token-status", "令牌被拒绝 · token refused", "bad");
-  }
-
-  async function graphql(query, variables) {
-    const response = await fetch(here("graphql"), {
-      method: "POST",
-      headers: { "content-type": "application/json", ...authHeaders() },
-      body: JSON.stringify({ query, variables }),
-    });
-    if (response.status === 401) {
-      refused();
-      throw new TokenRefused("token refused");
-    }
-    const body = await response.json().catch(() => null);
-    if (!body) throw new Error(`GraphQL: HTTP ${response.status}`);
-    if (body.errors && body.errors.length) {
-      throw new Error(body.errors.map((error) => error.message).join("; "));
-    }
-    return body.data;
-  }
-
-  function transformRequest(url) {
-    if (token && url.startsWith(`${window.location.origin}/`)) {
-      return { url, headers: authHeaders() };
-    }
-    return { url };
-  }
-
-  /** Whether the token may be used: one the server refuses is dropped (the page goes on
-   * anonymous) and "token refused" stays shown. */
-  async function checkToken() {
-    if (!token) {
-      setStatus("token-status", "匿名访问 · anonymous", "");
-      return true;
-    }
-    try {
-      await graphql("{ __typename }", {});
-      setStatus("token-status", "已登录 · signed in", "good");
-      return true;
-    } catch (error) {
-      if (!(error instanceof TokenRefused)) {
-        setStatus("token-status", "令牌未验证 · token not checked", "bad");
-        showError(`token check: ${error.message}`);
-        return true;
-      }
-      token = "";
-      localStorage.removeItem(TOKEN_KEY);
-      return false;
-    }
-  }
 
   // ---- the style --------------------------------------------------------------------------------
 
@@ -196,7 +93,7 @@
 
   function cadreList(cadres) {
     if (!cadres.length) {
-      const text = token ? "无 · none" : "登录后可见 · sign in to see the cadres";
+      const text = P.token() ? "无 · none" : "登录后可见 · sign in to see the cadres";
       return el("p", { class: "hint" }, text);
     }
     const order = { ZONE_LEAD: 0, GRID_LEAD: 1, LIAISON: 2 };
@@ -219,6 +116,15 @@
       more > 0 ? el("p", { class: "hint" }, `另有 ${more} 条 · ${more} more`) : null];
   }
 
+  /** Redraw the grid's boundary (redraw.js): shown to any signed-in caller; the server
+   * refuses the save to those who may not change the grid. */
+  function redrawButton(code) {
+    const button = el("button", { type: "button", id: "redraw-start" }, "重绘边界 · Redraw boundary");
+    button.addEventListener("click", () => window.parkgridRedraw.begin(window.parkgridMap, code)
+      .catch((error) => showError(`redraw ${code}: ${error.message}`)));
+    return button;
+  }
+
   function renderGrid(grid) {
     const parts = [
       el("h2", {}, grid.name),
@@ -228,6 +134,7 @@
         row("企业 enterprises", "enterprise-count", grid.enterpriseCount),
         row("未办结问题 open issues", "open-issue-count", grid.openIssueCount),
         row("逾期问题 overdue issues", "overdue-issue-count", grid.overdueIssueCount)),
+      P.token() ? redrawButton(grid.code) : null,
       el("h3", {}, "服务干部 · cadres serving it"),
       cadreList(grid.cadres),
       el("h3", {}, "未办结问题 · open issues (oldest first)"),
@@ -263,6 +170,7 @@
   }
 
   function onClick(map, event) {
+    if (window.parkgridRedraw && window.parkgridRedraw.active()) return;
     const [enterprise] = map.queryRenderedFeatures(event.point, { layers: ["enterprise-point"] });
     if (enterprise) enterprisePopup(map, enterprise, event.lngLat);
     const [grid] = map.queryRenderedFeatures(event.point, { layers: ["grid-fill"] });
@@ -323,13 +231,13 @@
     if (!window.parkgridLive) return showError("static/map/live.js did not load");
     const hooks = {
       map, here, graphql, showError,
-      token: () => token,
+      token: P.token,
       selectedGrid: () => selectedGrid,
       refreshDetails: () => selectedGrid && showGrid(map, selectedGrid, true),
+      changed: () => window.parkgridCoverage && window.parkgridCoverage.changed(),
       tokenRefused: () => {
-        refused();
-        token = "";
-        localStorage.removeItem(TOKEN_KEY);
+        P.refused();
+        P.setToken("");
         reloadData(map);
       },
     };
@@ -339,23 +247,23 @@
 
   async function signIn(map, value) {
     clearErrors();
-    token = value.trim();
-    if (!token) return signOut(map);
-    if (await checkToken()) localStorage.setItem(TOKEN_KEY, token);
+    const given = value.trim();
+    if (!given) return signOut(map);
+    P.setToken(given);
+    await P.checkToken();
     reloadData(map);
   }
 
   async function signOut(map) {
-    token = "";
-    localStorage.removeItem(TOKEN_KEY);
+    P.setToken("");
     $("token").value = "";
-    await checkToken();
+    await P.checkToken();
     reloadData(map);
   }
 
   function onMapError(event) {
     const error = event.error || {};
-    if (error.status === 401) refused();
+    if (error.status === 401) P.refused();
     else showError(`地图 map: ${error.message || "error"}${error.url ? ` (${error.url})` : ""}`);
   }
 
@@ -382,8 +290,8 @@
   }
 
   async function gridBounds() {
-    const response = await fetch(here("tiles/grids.json"), { headers: authHeaders() });
-    if (response.status === 401) refused();
+    const response = await fetch(here("tiles/grids.json"), { headers: P.authHeaders() });
+    if (response.status === 401) P.refused();
     if (!response.ok) throw new Error(`tiles/grids.json: HTTP ${response.status}`);
     return (await response.json()).bounds;
   }
@@ -394,21 +302,31 @@
       showError("MapLibre GL JS did not load (static/vendor/maplibre-gl/maplibre-gl.js)");
       return;
     }
-    $("token").value = token;
-    await checkToken();
-    const bounds = await gridBounds().catch((error) => showError(error.message));
+    $("token").value = P.token();
+    await P.checkToken();
+    const view = window.parkgridView.read();
+    const bounds = view.center ? null : await gridBounds().catch((error) => showError(error.message));
+    const camera = view.center ? { center: view.center, zoom: view.zoom } : null;
     const map = new maplibregl.Map({
       container: "map",
       style: style(),
-      transformRequest,
-      ...(bounds ? { bounds, fitBoundsOptions: { padding: 40 } } : { center: [0, 0], zoom: 1 }),
+      transformRequest: P.transformRequest,
+      ...(camera || (bounds ? { bounds, fitBoundsOptions: { padding: 40 } } : { center: [0, 0], zoom: 1 })),
       attributionControl: { compact: true, customAttribution: "parkgrid" },
     });
     window.parkgridMap = map;
     map.addControl(new maplibregl.NavigationControl(), "top-right");
     map.addControl(new maplibregl.ScaleControl(), "bottom-left");
     wire(map);
-    map.once("load", () => startLive(map));
+    window.parkgridView.follow(map);
+    window.parkgridRedraw.wire(map, () => reloadData(map));
+    window.parkgridProposals.wire(map);
+    window.parkgridPrint.wire(map);
+    const basemap = window.parkgridBasemap.config().catch((error) => showError(error.message));
+    map.once("load", async () => {
+      window.parkgridBasemap.apply(map, await basemap);
+      startLive(map);
+    });
   }
 
   start().catch((error) => showError(`地图无法启动 · the map could not start: ${error.message}`));

@@ -28,10 +28,11 @@ from sqlalchemy.engine import make_url
 from parkgrid import cluster, migrate
 
 VERSION = re.compile(r"\(PostgreSQL\) (\d+)")
-# tables of the application: not the catalogs, not an extension's own (spatial_ref_sys)
+# tables of the application: not the catalogs, not an extension's own (spatial_ref_sys), not
+# the migrations' own bookkeeping (the version; the last day announced overdue, seeded by 0010)
 USER_TABLES = r"""
 SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p') AND c.relname <> 'alembic_version'
+WHERE c.relkind IN ('r', 'p') AND c.relname NOT IN ('alembic_version', 'overdue_check')
   AND n.nspname NOT IN ('information_schema') AND n.nspname NOT LIKE 'pg\_%'
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                   AND d.objid = c.oid AND d.deptype = 'e')

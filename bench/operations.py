@@ -19,13 +19,11 @@ import json
 import os
 import statistics
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from sqlalchemy.engine import make_url
 
 from bench.import_large import fresh_demo
-from bench.servers import server
+from bench.servers import environment, server
 from parkgrid import cluster
 from parkgrid.db import session_options
 from parkgrid.operations import Bookkeeping
@@ -40,20 +38,6 @@ def bench_url() -> str:
     given = os.environ.get("DATABASE_URL")
     base = normalise_url(given) if given else cluster.up(ClusterSettings())
     return make_url(base).set(database=DATABASE).render_as_string(hide_password=False)
-
-
-@contextmanager
-def environment(**values: str) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def timed_requests(port: int, count: int) -> list[float]:
@@ -103,7 +87,7 @@ def main() -> None:
             "PARKGRID_RATE_LIMITS": '{"graphql": 1000000000}', "PARKGRID_LOG_REQUESTS": "false"},
     }  # fmt: skip
     for name, values in runs.items():
-        with environment(**values), server(url, 1) as (port, _):
+        with environment(values), server(url, 1) as (port, _):
             timed_requests(port, 200)  # warm: pools, prepared statements
             print(summary(name, timed_requests(port, args.requests)), flush=True)
     print(summary("the upsert alone", asyncio.run(upserts(url, args.requests))))

@@ -23,13 +23,11 @@ alike)."""
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import psycopg2
@@ -37,27 +35,13 @@ import psycopg2
 from bench.load import Figures, run_wrk
 from bench.queries import core_queries
 from bench.run import generate
-from bench.servers import server
+from bench.servers import environment, server
 from parkgrid import cluster, pooler, topology
 from parkgrid.generate import Plan
 from parkgrid.settings import ClusterSettings, DatabaseSettings
 from web.cli_cluster import instance_env
 
 WARM_UP_S = 3
-
-
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def province(root: Path, plan: Plan) -> topology.Node:

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -175,3 +175,19 @@ def peer_server(url: str, workers: int) -> Iterator[tuple[int, MemoryWatch]]:
     with running([node, "server.js"], env, log_path, ready, cwd=PEER_DIR) as watch:
         yield port, watch
     print(f"peer log: {log_path}")
+
+
+@contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """The process's environment with `values` set for the block (the servers started in it
+    inherit them), then as it was."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
